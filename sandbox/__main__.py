@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,13 @@ def _fail(message: str = "failed on purpose") -> None:
     raise RuntimeError(message)
 
 
-DEMO_PRIMITIVES = {"echo": _echo, "sleep": _sleep, "add": _add, "upper": _upper, "fail": _fail}
+DEMO_PRIMITIVES: dict[str, Callable[..., Any]] = {
+    "echo": _echo,
+    "sleep": _sleep,
+    "add": _add,
+    "upper": _upper,
+    "fail": _fail,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

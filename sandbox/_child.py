@@ -19,7 +19,9 @@ import signal
 import sys
 from typing import Any, NoReturn
 
-from ._guards import HOST_ERRORS, Handle, PlanLimit, Record, make_builtins, make_guards
+from ._builtins import make_builtins
+from ._guards import make_guards
+from ._values import HOST_ERRORS, Handle, PlanLimit, Record
 
 PLAN_FILENAME = "<plan>"
 MAX_DEPTH = 100
@@ -39,6 +41,7 @@ def encode(value: Any, depth: int = 0) -> Any:
             raise EncodeError(f"cannot send the float `{value}` to the host: it is not finite.")
         return value
     if t is Handle:
+        # Always a reference, even when resolved: the host sees the data edge.
         return {"$handle": value._id}
     if depth > MAX_DEPTH:
         raise EncodeError(
@@ -87,13 +90,16 @@ class Channel:
     def write(self, message: dict[str, Any]) -> None:
         data = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         if len(data) > self._limits["message_bytes"]:
-            self._state.setdefault("limit", ("message", ""))
-            raise PlanLimit(
+            self._limit(
                 "message",
-                f"a message to the host would be {len(data):,} bytes; the limit is "
+                f"A message to the host would be {len(data):,} bytes; the limit is "
                 f"{self._limits['message_bytes']:,} (Limits.message_bytes).",
             )
         self._send(self._flush_log() + data.encode() + b"\n")
+
+    def _limit(self, name: str, message: str) -> NoReturn:
+        self._state.setdefault("limit", (name, message))  # sticky: `_check_` re-raises it
+        raise PlanLimit(name, message)
 
     def _send(self, data: bytes) -> None:
         view = memoryview(data)
@@ -112,8 +118,7 @@ class Channel:
     def print(self, text: str) -> None:
         cap = self._limits["output_chars"]
         if self.printed + len(text) > cap:
-            self._state.setdefault("limit", ("output", ""))
-            raise PlanLimit(
+            self._limit(
                 "output", f"The plan printed more than {cap:,} characters (Limits.output_chars)."
             )
         self.printed += len(text)
@@ -127,8 +132,13 @@ class Channel:
         self._next_id += 1
         self.calls += 1
         try:
-            payload = {"op": "call", "id": self._next_id, "fn": name,
-                       "args": encode(args), "kwargs": encode(kwargs)}
+            payload = {
+                "op": "call",
+                "id": self._next_id,
+                "fn": name,
+                "args": encode(args),
+                "kwargs": encode(kwargs),
+            }
         except EncodeError as err:
             raise TypeError(f"`{name}`: {err}") from None
         self.write(payload)
@@ -151,8 +161,14 @@ class Channel:
         try:
             self.write({"op": "done", **outcome})
         except (PlanLimit, EncodeError, ValueError) as err:
-            self.write({"op": "done", "status": "error", "steps": outcome.get("steps", 0),
-                        "error": {"type": type(err).__name__, "message": str(err), "line": None}})
+            self.write(
+                {
+                    "op": "done",
+                    "status": "error",
+                    "steps": outcome.get("steps", 0),
+                    "error": {"type": type(err).__name__, "message": str(err), "line": None},
+                }
+            )
         os._exit(0)
 
 
@@ -211,7 +227,8 @@ def main() -> None:
 
     def on_cpu_limit(signum: int, frame: Any) -> None:
         guards["__limit__"](
-            "cpu", f"The plan used more than {limits['cpu_seconds']} CPU seconds (Limits.cpu_seconds)."
+            "cpu",
+            f"The plan used more than {limits['cpu_seconds']} CPU seconds (Limits.cpu_seconds).",
         )
 
     signal.signal(signal.SIGXCPU, on_cpu_limit)
@@ -239,18 +256,35 @@ def main() -> None:
         exec(code, plan_globals)
         outcome = {"status": "ok"}
     except PlanLimit as err:
-        outcome = {"status": "limit", "limit": err.limit, "message": str(err), "line": plan_line(err)}
+        outcome = {
+            "status": "limit",
+            "limit": err.limit,
+            "message": str(err),
+            "line": plan_line(err),
+        }
     except RecursionError as err:
-        outcome = {"status": "limit", "limit": "recursion", "line": plan_line(err),
-                   "message": f"The plan recursed deeper than {limits['recursion']} frames "
-                              "(Limits.recursion)."}
+        outcome = {
+            "status": "limit",
+            "limit": "recursion",
+            "line": plan_line(err),
+            "message": f"The plan recursed deeper than {limits['recursion']} frames "
+            "(Limits.recursion).",
+        }
     except MemoryError as err:
-        outcome = {"status": "limit", "limit": "memory", "line": plan_line(err),
-                   "message": f"The plan ran out of its {limits['memory_mb']} MB of memory "
-                              "(Limits.memory_mb)."}
+        outcome = {
+            "status": "limit",
+            "limit": "memory",
+            "line": plan_line(err),
+            "message": f"The plan ran out of its {limits['memory_mb']} MB of memory "
+            "(Limits.memory_mb).",
+        }
     except BaseException as err:  # everything the plan raised, reported as data
-        outcome = {"status": "error", "type": type(err).__name__, "message": str(err),
-                   "line": plan_line(err)}
+        outcome = {
+            "status": "error",
+            "type": type(err).__name__,
+            "message": str(err),
+            "line": plan_line(err),
+        }
     sys.setrecursionlimit(1000)
 
     # The runtime's own state decides, not the plan: a swallowed limit is still a limit.
@@ -258,15 +292,22 @@ def main() -> None:
         try:
             guards["_check_"]()
         except PlanLimit as err:
-            outcome = {"status": "limit", "limit": err.limit, "message": str(err),
-                       "line": outcome.get("line")}
+            outcome = {
+                "status": "limit",
+                "limit": err.limit,
+                "message": str(err),
+                "line": outcome.get("line"),
+            }
     if outcome["status"] == "ok":
         try:
             outcome["result"] = encode(plan_globals.get("result"))
         except EncodeError as err:
-            outcome = {"status": "error", "type": "TypeError", "line": None,
-                       "message": f"`result` must be JSON data or handles: {err}"}
+            outcome = {
+                "status": "error",
+                "type": "TypeError",
+                "line": None,
+                "message": f"`result` must be JSON data or handles: {err}",
+            }
     outcome["steps"] = guards["__steps_used__"]()
     outcome["printed"] = channel.printed
     channel.done(outcome)
-

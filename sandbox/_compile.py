@@ -9,7 +9,7 @@ import marshal
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ._guards import PLAN_BUILTIN_NAMES
+from ._builtins import PLAN_BUILTIN_NAMES
 from ._limits import Limits
 from ._policy import PlanPolicy, Problem
 
@@ -26,7 +26,9 @@ WITHHELD: dict[str, str] = {
         "plans cannot run or inspect other code",
     ),
     **dict.fromkeys(("open", "input", "help", "exit", "quit"), "plans have no files or console"),
-    **dict.fromkeys(("next", "iter", "super", "memoryview", "bytearray", "bytes"), "not needed by plans"),
+    **dict.fromkeys(
+        ("next", "iter", "super", "memoryview", "bytearray", "bytes"), "not needed by plans"
+    ),
     "format": "use an f-string",
 }
 
@@ -123,7 +125,9 @@ def _compile(
     return CompiledPlan(source, marshal.dumps(code), primitives, constants), []
 
 
-def _check_names(tree: ast.Module, primitives: tuple[str, ...], constants: tuple[str, ...]) -> list[Problem]:
+def _check_names(
+    tree: ast.Module, primitives: tuple[str, ...], constants: tuple[str, ...]
+) -> list[Problem]:
     """Every name a plan reads must be a primitive, a constant, a builtin or its own."""
     defined: set[str] = set()
     reads: list[ast.Name] = []
@@ -150,7 +154,7 @@ def _check_names(tree: ast.Module, primitives: tuple[str, ...], constants: tuple
         if name.id in WITHHELD:
             message = f"`{name.id}` is not available in plans: {WITHHELD[name.id]}."
         else:
-            close = difflib.get_close_matches(name.id, sorted(known), n=1, cutoff=0.7)
+            close = difflib.get_close_matches(name.id, sorted(known), n=1, cutoff=0.6)
             if close:
                 message = f"unknown name `{name.id}` — did you mean `{close[0]}`?"
             elif name.id in dir(builtins):

@@ -6,9 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-LimitName = Literal[
-    "steps", "memory", "cpu", "wall", "output", "size", "recursion", "message"
-]
+LimitName = Literal["steps", "memory", "cpu", "wall", "output", "size", "recursion", "message"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -62,7 +62,7 @@ def _call(name: str, *args: ast.expr) -> ast.Call:
     return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
 
 
-def _stmt(name: str, node: ast.AST) -> ast.Expr:
+def _stmt(name: str, node: ast.stmt | ast.excepthandler) -> ast.Expr:
     stmt = ast.Expr(_call(name))
     copy_locations(stmt, node)
     ast.fix_missing_locations(stmt)
@@ -110,9 +110,7 @@ class PlanPolicy(RestrictingNodeTransformer):
         return node
 
     def _reject_yield(self, node: ast.Yield | ast.YieldFrom) -> ast.AST:
-        self.error(
-            node, "generators (`yield`) are not allowed in plans: build and return a list."
-        )
+        self.error(node, "generators (`yield`) are not allowed in plans: build and return a list.")
         return node
 
     visit_Yield = _reject_yield

@@ -7,6 +7,7 @@ Spares are plain `subprocess.Popen` children, so a pool outlives any one
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import signal
@@ -141,10 +142,9 @@ class PlanProcess:
     async def _send_line(self, line: str) -> None:
         data = line.encode() + b"\n"
         async with self._send_lock:
-            try:
+            # If the plan already ended, its Finished event says how.
+            with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
                 await self._stdin.send_all(data)
-            except (trio.BrokenResourceError, trio.ClosedResourceError):
-                pass  # the plan already ended; its Finished event says how
 
     async def send_value(self, id: int, value: Any) -> None:
         """Answer call `id` with `value` (JSON data)."""

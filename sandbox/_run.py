@@ -17,10 +17,10 @@ from typing import Any, Literal
 import trio
 
 from ._compile import CompiledPlan, PlanRejected, compile_plan
-from ._guards import HOST_ERRORS
 from ._limits import Limits
 from ._policy import Problem
 from ._process import Call, Finished, HandleRef, Log, Resolve, Sandbox
+from ._values import HOST_ERRORS
 
 Status = Literal["ok", "error", "rejected", "limit"]
 
@@ -91,7 +91,10 @@ async def _call(fn: Callable[..., Any], call: Call, slots: dict[int, _Slot]) -> 
         slot.error = (type(err).__name__, f"`{call.primitive}`: {err}")
     except Exception as err:
         kind = type(err).__name__
-        slot.error = (kind if kind in HOST_ERRORS else "PrimitiveError", f"`{call.primitive}` failed: {err}")
+        slot.error = (
+            kind if kind in HOST_ERRORS else "PrimitiveError",
+            f"`{call.primitive}` failed: {err}",
+        )
     finally:
         slot.done.set()
 
@@ -117,8 +120,9 @@ async def run_plan(
         try:
             plan = compile_plan(plan, primitives=primitives, constants=constants, limits=limits)
         except PlanRejected as err:
-            return PlanOutcome("rejected", error=str(err), error_type="PlanRejected",
-                               problems=tuple(err.problems))
+            return PlanOutcome(
+                "rejected", error=str(err), error_type="PlanRejected", problems=tuple(err.problems)
+            )
     owned = sandbox is None
     sandbox = sandbox or Sandbox(spares=0)
     try:
@@ -165,8 +169,9 @@ async def _serve(
                 try:
                     output = await _resolve_refs(finished.result, slots)
                 except _DependencyFailed as err:
-                    finished = Finished("error", error=str(err), error_type=err.type,
-                                        steps=finished.steps)
+                    finished = Finished(
+                        "error", error=str(err), error_type=err.type, steps=finished.steps
+                    )
         nursery.cancel_scope.cancel()
     if finished is None:
         proc.kill()

@@ -1,0 +1,37 @@
+"""The README's code runs, and its quick start's plan file succeeds."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def test_readme_has_python_examples():
+    assert len(PYTHON_BLOCKS) >= 2
+
+
+@pytest.mark.parametrize("block", PYTHON_BLOCKS)
+def test_readme_python_blocks_run(block):
+    exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_quick_start_plan_runs():
+    first = re.search(r"```bash\n(.*?)\n", README).group(1)
+    assert first.endswith("python -m sandbox examples/sandbox_demo.py")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sandbox", "examples/sandbox_demo.py"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outcome = json.loads(proc.stdout)
+    assert outcome["output"]["greeting"] == "HELLO FROM THE PLAN PROCESS"
+    assert "slept 1.5 s in parallel" in outcome["log"]

@@ -26,10 +26,13 @@ def test_readme_python_blocks_run(block):
 
 def test_quick_start_plan_runs():
     first = re.search(r"```bash\n(.*?)\n", README).group(1)
-    assert first.endswith("python -m sandbox examples/sandbox_demo.py")
+    assert first.endswith("python -m sandbox examples/plans/demo.py")
     proc = subprocess.run(
-        [sys.executable, "-m", "sandbox", "examples/sandbox_demo.py"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [sys.executable, "-m", "sandbox", "examples/plans/demo.py"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     outcome = json.loads(proc.stdout)

@@ -65,8 +65,17 @@ def encode(value: Any, depth: int = 0) -> Any:
     )
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_loads = json.JSONDecoder(object_hook=Record).decode
+
+
 class Channel:
-    """JSON lines over the process's stdin/stdout, plus buffered print output."""
+    """JSON lines over the process's stdin/stdout, plus buffered print output.
+
+    Calls are queued, not written: the queue goes out in one write when the plan
+    blocks (resolve), ends, starts a loop, or has queued 32 KB. So a fan-out of
+    calls followed by a resolve costs the host one wake-up, not one per message.
+    """
 
     def __init__(self) -> None:
         self._in = open(0, "rb", buffering=1 << 16)  # noqa: SIM115 - lives as long as the process
@@ -75,45 +84,54 @@ class Channel:
         self._state: dict[str, Any] = {}
         self._next_id = 0
         self._answers: dict[int, Any] = {}
+        self._queue: list[str] = []
+        self._queued = 0
         self._log: list[str] = []
         self._log_size = 0
         self.printed = 0
-        self.calls = 0
         self.check: Any = None  # set once the guards exist
 
     def read(self) -> Any:
         line = self._in.readline()
         if not line:
             os._exit(3)  # the host is gone
-        return json.loads(line, object_hook=Record)
+        return _loads(line.decode())
 
     def write(self, message: dict[str, Any]) -> None:
-        data = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        """Queue `message`; `flush` sends it."""
+        data = _dumps(message)
         if len(data) > self._limits["message_bytes"]:
             self._limit(
                 "message",
                 f"A message to the host would be {len(data):,} bytes; the limit is "
                 f"{self._limits['message_bytes']:,} (Limits.message_bytes).",
             )
-        self._send(self._flush_log() + data.encode() + b"\n")
+        self._queue_log()
+        self._queue.append(data)
+        self._queued += len(data)
+        if self._queued > 32_768:
+            self.flush()
+
+    def flush(self) -> None:
+        self._queue_log()
+        if self._queue:
+            self._queue.append("")
+            data = "\n".join(self._queue).encode()
+            self._queue.clear()
+            self._queued = 0
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._out, view) :]
+
+    def _queue_log(self) -> None:
+        if self._log:
+            self._queue.append(_dumps({"op": "log", "text": "".join(self._log)}))
+            self._log.clear()
+            self._log_size = 0
 
     def _limit(self, name: str, message: str) -> NoReturn:
         self._state.setdefault("limit", (name, message))  # sticky: `_check_` re-raises it
         raise PlanLimit(name, message)
-
-    def _send(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._out, view) :]
-
-    def _flush_log(self) -> bytes:
-        if not self._log:
-            return b""
-        text = "".join(self._log)
-        self._log.clear()
-        self._log_size = 0
-        line = json.dumps({"op": "log", "text": text}, ensure_ascii=False)
-        return line.encode() + b"\n"
 
     def print(self, text: str) -> None:
         cap = self._limits["output_chars"]
@@ -125,12 +143,11 @@ class Channel:
         self._log.append(text)
         self._log_size += len(text)
         if self._log_size > 8192:
-            self._send(self._flush_log())
+            self.flush()
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Handle:
         self.check()
         self._next_id += 1
-        self.calls += 1
         try:
             payload = {
                 "op": "call",
@@ -148,6 +165,7 @@ class Channel:
         self.check()
         if id not in self._answers:
             self.write({"op": "resolve", "id": id})
+            self.flush()
             while id not in self._answers:
                 msg = self.read()
                 self._answers[msg["id"]] = msg
@@ -160,15 +178,19 @@ class Channel:
     def done(self, outcome: dict[str, Any]) -> NoReturn:
         try:
             self.write({"op": "done", **outcome})
-        except (PlanLimit, EncodeError, ValueError) as err:
+        except (PlanLimit, ValueError) as err:  # the result is too large, or not JSON
             self.write(
                 {
                     "op": "done",
-                    "status": "error",
+                    "status": "limit" if isinstance(err, PlanLimit) else "error",
+                    "limit": err.limit if isinstance(err, PlanLimit) else None,
+                    "type": type(err).__name__,
+                    "message": str(err),
+                    "line": None,
                     "steps": outcome.get("steps", 0),
-                    "error": {"type": type(err).__name__, "message": str(err), "line": None},
                 }
             )
+        self.flush()
         os._exit(0)
 
 
@@ -221,7 +243,7 @@ def main() -> None:
     state: dict[str, Any] = {}
     limits = channel._limits = dict(start["limits"])
     channel._state = state
-    guards = make_guards(limits, state)
+    guards = make_guards(limits, state, on_loop=channel.flush)
     channel.check = guards["_check_"]
     apply_limits(limits)
 

@@ -148,6 +148,13 @@ ITERABLE_TYPES: frozenset[type] = frozenset(
     | {type(reversed([])), type(reversed(range(1)))}
     | {type(v) for v in _VIEWS}
 )
+# Attributes `_getattr_` returns without further checks: no Record (its fields come
+# first) and no method whose result size depends on its arguments.
+_SIZED_NAMES = frozenset({"ljust", "rjust", "center", "zfill", "replace", "join", "extend"})
+FAST_ATTRIBUTES: dict[type, frozenset[str]] = {
+    t: names - _SIZED_NAMES for t, names in ALLOWED_ATTRIBUTES.items() if t is not Record
+}
+SMALL = 1 << 31  # ints below this multiply without a size check
 INDEXABLE_TYPES = frozenset({list, tuple, str, dict, Record, range})
 WRITABLE_TYPES = frozenset({list, dict, Record})
 SEQUENCE_TYPES = frozenset({str, list, tuple})
@@ -169,8 +176,16 @@ def _fail_attribute(obj: Any, name: str) -> NoReturn:
     raise AttributeError(f"`{kind}` has no attribute `{name}` available in plans.{hint}")
 
 
-def make_guards(limits: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    """The hidden names the restricted code calls (`_getattr_`, `_step_`, ...)."""
+def make_guards(
+    limits: dict[str, Any],
+    state: dict[str, Any],
+    on_loop: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """The hidden names the restricted code calls (`_getattr_`, `_step_`, ...).
+
+    `on_loop` runs as each `for` loop or comprehension starts: the plan process
+    sends queued calls there, before what may be a long computation.
+    """
     max_seq: int = limits["max_sequence"]
     max_bits: int = limits["max_int_bits"]
     steps_left: Any = iter(range(1, limits["steps"] + 2))  # C-level: fast and sticky
@@ -221,6 +236,11 @@ def make_guards(limits: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]
         return a + b
 
     def _mul_(a: Any, b: Any) -> Any:
+        ta, tb = type(a), type(b)
+        if ta is int and tb is int and -SMALL < a < SMALL and -SMALL < b < SMALL:
+            return a * b  # the common case, decided by comparisons alone
+        if (ta is float and (tb is float or tb is int)) or (tb is float and ta is int):
+            return a * b
         a, b = value_of(a), value_of(b)
         ta, tb = type(a), type(b)
         if ta is int and tb is int:
@@ -260,6 +280,9 @@ def make_guards(limits: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]
     }
 
     def _getattr_(obj: Any, name: str, default: Any = None) -> Any:
+        allowed = FAST_ATTRIBUTES.get(type(obj))
+        if allowed is not None and name in allowed:
+            return getattr(obj, name)  # plain values, plain methods: the common case
         if type(obj) is Handle:
             obj = obj._get()
         t = type(obj)
@@ -298,6 +321,7 @@ def make_guards(limits: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]
         _write_(obj)[key] = binops[op](_getitem_(obj, key), value)
 
     def _getiter_(obj: Any) -> Any:
+        on_loop()
         # Each item of a `for` loop or comprehension costs one step; compress stops
         # when the steps run out, and the next step anywhere (or the end of the
         # plan) reports the limit.

@@ -69,6 +69,26 @@ def _stmt(name: str, node: ast.stmt | ast.excepthandler) -> ast.Expr:
     return stmt
 
 
+def _bounded(node: ast.BinOp) -> bool:
+    """Whether the result of `node` cannot grow without bound, whatever the operands.
+
+    `x + 1`, `x + "!"` and `x * 0.5` grow a value by at most the literal per step,
+    so the step limit bounds them and they run unguarded (and at full speed).
+    """
+    literals = [
+        side.value
+        for side in (node.left, node.right)
+        if isinstance(side, ast.Constant) and type(side.value) in (int, float, str, bool)
+    ]
+    if not literals:
+        return False
+    if isinstance(node.op, ast.Add):
+        return all(type(v) is not str or len(v) <= 1_000 for v in literals)
+    if isinstance(node.op, ast.Mult):
+        return any(type(v) is float for v in literals)
+    return False
+
+
 class PlanPolicy(RestrictingNodeTransformer):
     """RestrictedPython's transformer with the plan language's extra rules."""
 
@@ -179,7 +199,7 @@ class PlanPolicy(RestrictingNodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         new = self.node_contents_visit(node)
         guard = GUARDED_BINOPS.get(type(new.op))
-        if guard is None:
+        if guard is None or _bounded(new):
             return new
         call = _call(guard, new.left, new.right)
         copy_locations(call, node)

@@ -224,8 +224,11 @@ class PlanProcess:
         return self._killed or _exit_reason(returncode, self.limits)
 
     async def _close(self) -> None:
-        for stream in (self._stdin, self._stdout):
-            await stream.aclose()
+        with trio.CancelScope(shield=True):  # always reap the process, even when cancelled
+            for stream in (self._stdin, self._stdout):
+                await stream.aclose()
+            if self.popen.returncode is None:
+                await trio.to_thread.run_sync(self.popen.wait)
 
 
 class Sandbox:
@@ -269,7 +272,7 @@ class Sandbox:
                     return
                 self._spares.append(proc)
 
-    def _take(self) -> subprocess.Popen[bytes]:
+    def _take(self) -> subprocess.Popen[bytes] | None:
         with self._lock:
             if self._closed:
                 raise RuntimeError("This Sandbox is closed; create a new one.")
@@ -281,7 +284,7 @@ class Sandbox:
                 proc = None
         if self._want:
             threading.Thread(target=self._refill, daemon=True).start()
-        return proc or self._spawn()
+        return proc
 
     async def start(
         self,
@@ -312,7 +315,10 @@ class Sandbox:
             )
         except (TypeError, ValueError) as err:
             raise TypeError(f"constants must be JSON data: {err}") from None
-        proc = PlanProcess(self._take(), limits)
+        popen = self._take()
+        if popen is None:  # no warm spare: start one without blocking the event loop
+            popen = await trio.to_thread.run_sync(self._spawn)
+        proc = PlanProcess(popen, limits)
         await proc._send_line(message)
         return proc
 

@@ -75,6 +75,32 @@ class _DependencyFailed(Exception):
         self.type = type
 
 
+def _error_of(call: Call, err: Exception) -> tuple[str, str]:
+    if isinstance(err, _DependencyFailed):
+        return err.type, f"`{call.primitive}` depends on a failed call: {err}"
+    if isinstance(err, TypeError | ValueError):
+        return type(err).__name__, f"`{call.primitive}`: {err}"
+    kind = type(err).__name__
+    return (kind if kind in HOST_ERRORS else "PrimitiveError"), f"`{call.primitive}` failed: {err}"
+
+
+def _settle(slot: _Slot, call: Call, value: Any) -> None:
+    try:
+        json.dumps(value, allow_nan=False)  # only JSON goes back to the plan
+        slot.value = value
+    except (TypeError, ValueError) as err:
+        slot.error = _error_of(call, err)
+
+
+def _call_now(fn: Callable[..., Any], call: Call, slot: _Slot) -> None:
+    try:
+        _settle(slot, call, fn(*call.args, **call.kwargs))
+    except Exception as err:
+        slot.error = _error_of(call, err)
+    finally:
+        slot.done.set()
+
+
 async def _call(fn: Callable[..., Any], call: Call, slots: dict[int, _Slot]) -> None:
     slot = slots[call.id]
     try:
@@ -83,20 +109,24 @@ async def _call(fn: Callable[..., Any], call: Call, slots: dict[int, _Slot]) -> 
         value = fn(*args, **kwargs)
         if inspect.isawaitable(value):
             value = await value
-        json.dumps(value, allow_nan=False)  # only JSON goes back to the plan
-        slot.value = value
-    except _DependencyFailed as err:
-        slot.error = (err.type, f"`{call.primitive}` depends on a failed call: {err}")
-    except (TypeError, ValueError) as err:
-        slot.error = (type(err).__name__, f"`{call.primitive}`: {err}")
+        _settle(slot, call, value)
     except Exception as err:
-        kind = type(err).__name__
-        slot.error = (
-            kind if kind in HOST_ERRORS else "PrimitiveError",
-            f"`{call.primitive}` failed: {err}",
-        )
+        slot.error = _error_of(call, err)
     finally:
         slot.done.set()
+
+
+def _ready(fn: Callable[..., Any], call: Call) -> bool:
+    def plain(value: Any) -> bool:
+        if isinstance(value, HandleRef):
+            return False
+        if isinstance(value, list):
+            return all(plain(v) for v in value)
+        if isinstance(value, dict):
+            return all(plain(v) for v in value.values())
+        return True
+
+    return not inspect.iscoroutinefunction(fn) and plain(call.args) and plain(call.kwargs)
 
 
 async def run_plan(
@@ -158,9 +188,17 @@ async def _serve(
             async for event in proc.events():
                 if isinstance(event, Call):
                     slots[event.id] = _Slot()
-                    nursery.start_soon(_call, primitives[event.primitive], event, slots)
+                    fn = primitives[event.primitive]
+                    if _ready(fn, event):
+                        # A sync function with plain arguments: answer it right here.
+                        _call_now(fn, event, slots[event.id])
+                    else:
+                        nursery.start_soon(_call, fn, event, slots)
                 elif isinstance(event, Resolve):
-                    nursery.start_soon(answer, event.id)
+                    if slots[event.id].done.is_set():
+                        await answer(event.id)
+                    else:
+                        nursery.start_soon(answer, event.id)
                 elif isinstance(event, Log):
                     log.append(event.text)
                 else:

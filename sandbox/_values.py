@@ -134,7 +134,20 @@ class Handle:
     def __round__(self, n: int | None = None) -> Any:
         return round(self._get(), n)
 
-    # + * ** << reach the guards, which resolve first; the rest are safe as-is.
+    # `+ * ** <<` reach the guards, which resolve first, unless one side is a small
+    # literal (`h + 1`, `h * 0.5`): then these run, and growth is bounded by the literal.
+    def __add__(self, o: Any) -> Any:
+        return self._get() + o
+
+    def __radd__(self, o: Any) -> Any:
+        return o + self._get()
+
+    def __mul__(self, o: Any) -> Any:
+        return self._get() * o
+
+    def __rmul__(self, o: Any) -> Any:
+        return o * self._get()
+
     def __sub__(self, o: Any) -> Any:
         return self._get() - o
 

@@ -420,6 +420,8 @@ def make_guards(
         "_mul_": _mul_,
         "_pow_": _pow_,
         "_lshift_": _lshift_,
+        "_type_": type,
+        "_numbers_": (int, float),
         # for the plan process
         "__steps_used__": lambda: limits["steps"] + 1 - steps_left.__length_hint__(),
         "__steps_exhausted__": steps_exhausted,

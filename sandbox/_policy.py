@@ -211,8 +211,10 @@ class PlanPolicy(RestrictingNodeTransformer):
         guard = GUARDED_BINOPS.get(type(node.op))
         if isinstance(target, ast.Name):
             self.check_name(node, target.id)
-            if guard is None:
-                return node  # `-=`, `/=`, ... cannot grow a value without bound
+            if guard is None or _bounded(ast.BinOp(target, node.op, node.value)):
+                return node  # `-=`, `/=`, `+= 1`: cannot grow a value without bound
+            if isinstance(node.op, ast.Add):
+                return self._fast_add(node, target.id)
             new: ast.stmt = ast.Assign(
                 targets=[ast.Name(target.id, ast.Store())],
                 value=_call(guard, ast.Name(target.id, ast.Load()), node.value),
@@ -234,6 +236,38 @@ class PlanPolicy(RestrictingNodeTransformer):
         copy_locations(new, node)
         ast.fix_missing_locations(new)
         return new
+
+    def _fast_add(self, node: ast.AugAssign, name: str) -> list[ast.stmt]:
+        """`x += v` -> `_aug_ = v; x = x + _aug_ if _type_(x) in _numbers_ else _add_(x, _aug_)`.
+
+        Adding to a number cannot grow anything, so the common counter and sum
+        loops skip the guard's call; everything else still goes through `_add_`.
+        """
+        load = ast.Name(name, ast.Load())
+        temp = ast.Name("_aug_", ast.Load())
+        is_number = ast.Compare(
+            left=_call("_type_", load),
+            ops=[ast.In()],
+            comparators=[ast.Name("_numbers_", ast.Load())],
+        )
+        value = ast.IfExp(
+            test=is_number, body=ast.BinOp(load, ast.Add(), temp), orelse=_call("_add_", load, temp)
+        )
+        stmts: list[ast.stmt] = [
+            ast.Assign(targets=[ast.Name("_aug_", ast.Store())], value=node.value),
+            ast.Assign(targets=[ast.Name(name, ast.Store())], value=value),
+        ]
+        for stmt in stmts:
+            copy_locations(stmt, node)
+            ast.fix_missing_locations(stmt)
+        return stmts
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if isinstance(node.ctx, ast.Load):
+            return super().visit_Subscript(node)
+        # `x[k] = v` and `del x[k]` need no `_write_`: the only values in a plan that
+        # accept item assignment are the lists and dicts it may change anyway.
+        return self.node_contents_visit(node)
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         new = self.node_contents_visit(node)

@@ -168,4 +168,5 @@ def test_records_read_fields_and_dict_methods_only(run):
 
 def test_values_are_immutable_except_lists_and_dicts(run):
     blocked(run("s = 'abc'\ns.x = 1\nresult = s\n"), "cannot be changed")
-    blocked(run("t = (1, 2)\nt[0] = 5\nresult = t\n"), "cannot be changed")
+    blocked(run("t = (1, 2)\nt[0] = 5\nresult = t\n"), "does not support item assignment")
+    blocked(run("h = echo([1])\nh[0] = 5\nresult = h\n"), "does not support item assignment")

@@ -264,7 +264,9 @@ class PlanPolicy(RestrictingNodeTransformer):
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         if isinstance(node.ctx, ast.Load):
-            return super().visit_Subscript(node)
+            new = super().visit_Subscript(node)
+            assert isinstance(new, ast.AST)
+            return new
         # `x[k] = v` and `del x[k]` need no `_write_`: the only values in a plan that
         # accept item assignment are the lists and dicts it may change anyway.
         return self.node_contents_visit(node)

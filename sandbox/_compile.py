@@ -7,13 +7,14 @@ import builtins
 import difflib
 import marshal
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._builtins import PLAN_BUILTIN_NAMES
 from ._limits import Limits
 from ._policy import PlanPolicy, Problem
 
 PLAN_FILENAME = "<plan>"
+PRELUDE_FILENAME = "<prelude>"
 
 # Names a plan might reach for that are withheld on purpose, with the reason.
 WITHHELD: dict[str, str] = {
@@ -50,6 +51,7 @@ class CompiledPlan:
     code: bytes  # marshal of the restricted code object
     primitives: tuple[str, ...]
     constants: tuple[str, ...]
+    prelude: bytes | None = None  # marshal of the prelude's code, run first
 
 
 def check_plan(
@@ -57,10 +59,11 @@ def check_plan(
     *,
     primitives: Iterable[str] = (),
     constants: Iterable[str] = (),
+    prelude: str = "",
     limits: Limits | None = None,
 ) -> list[Problem]:
     """Every problem with `source` as a plan, in line order (empty when it is fine)."""
-    return _compile(source, tuple(primitives), tuple(constants), limits or Limits())[1]
+    return _with_prelude(source, tuple(primitives), tuple(constants), prelude, limits)[1]
 
 
 def compile_plan(
@@ -68,22 +71,54 @@ def compile_plan(
     *,
     primitives: Iterable[str] = (),
     constants: Iterable[str] = (),
+    prelude: str = "",
     limits: Limits | None = None,
 ) -> CompiledPlan:
     """Check and compile `source`; raise `PlanRejected` listing all problems at once.
+
+    `prelude` is plan-language source run before the plan in the same scope (the
+    host's plan-side helpers); the names it defines are known to the plan.
 
     Example::
 
         plan = compile_plan("result = echo('hi')", primitives=["echo"])
     """
-    plan, problems = _compile(source, tuple(primitives), tuple(constants), limits or Limits())
+    plan, problems = _with_prelude(source, tuple(primitives), tuple(constants), prelude, limits)
     if plan is None:
         raise PlanRejected(problems)
     return plan
 
 
+def _with_prelude(
+    source: str,
+    primitives: tuple[str, ...],
+    constants: tuple[str, ...],
+    prelude: str,
+    limits: Limits | None,
+) -> tuple[CompiledPlan | None, list[Problem]]:
+    limits = limits or Limits()
+    if not prelude:
+        return _compile(source, primitives, constants, limits)
+    helpers, problems = _compile(
+        prelude, primitives, constants, limits, filename=PRELUDE_FILENAME, require_result=False
+    )
+    if helpers is None:
+        raise ValueError(f"The prelude is not valid plan code: {problems}")
+    defined = _defined_names(ast.parse(prelude))
+    plan, problems = _compile(source, primitives, constants + tuple(sorted(defined)), limits)
+    if plan is None:
+        return None, problems
+    return replace(plan, constants=constants, prelude=helpers.code), []
+
+
 def _compile(
-    source: str, primitives: tuple[str, ...], constants: tuple[str, ...], limits: Limits
+    source: str,
+    primitives: tuple[str, ...],
+    constants: tuple[str, ...],
+    limits: Limits,
+    *,
+    filename: str = PLAN_FILENAME,
+    require_result: bool = True,
 ) -> tuple[CompiledPlan | None, list[Problem]]:
     if not isinstance(source, str):
         raise TypeError(f"plan source must be str, got {type(source).__name__}")
@@ -97,7 +132,7 @@ def _compile(
             )
         ]
     try:
-        tree = ast.parse(source, PLAN_FILENAME)
+        tree = ast.parse(source, filename)
     except SyntaxError as err:
         text = (err.text or "").strip()
         where = f": `{text}`" if text else ""
@@ -114,29 +149,23 @@ def _compile(
             )
         ]
 
-    problems = _check_names(tree, primitives, constants)
+    problems = _check_names(tree, primitives, constants, require_result)
     policy = PlanPolicy([], [], {})
     policy.visit(tree)
     problems.extend(policy.problems)
     if problems:
         return None, sorted(set(problems), key=lambda p: (p.line or 0, p.col or 0, p.message))
     ast.fix_missing_locations(tree)
-    code = compile(tree, PLAN_FILENAME, "exec", dont_inherit=True)
+    code = compile(tree, filename, "exec", dont_inherit=True)
     return CompiledPlan(source, marshal.dumps(code), primitives, constants), []
 
 
-def _check_names(
-    tree: ast.Module, primitives: tuple[str, ...], constants: tuple[str, ...]
-) -> list[Problem]:
-    """Every name a plan reads must be a primitive, a constant, a builtin or its own."""
+def _defined_names(tree: ast.AST) -> set[str]:
+    """Every name the source binds anywhere (scopes are not told apart)."""
     defined: set[str] = set()
-    reads: list[ast.Name] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                reads.append(node)
-            else:
-                defined.add(node.id)
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            defined.add(node.id)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             defined.add(node.name)
         elif isinstance(node, ast.arg):
@@ -145,6 +174,15 @@ def _check_names(
             defined.add(node.name)
         elif isinstance(node, ast.Global | ast.Nonlocal):
             defined.update(node.names)
+    return defined
+
+
+def _check_names(
+    tree: ast.Module, primitives: tuple[str, ...], constants: tuple[str, ...], require_result: bool
+) -> list[Problem]:
+    """Every name a plan reads must be a primitive, a constant, a builtin or its own."""
+    defined = _defined_names(tree)
+    reads = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
 
     known = set(primitives) | set(constants) | PLAN_BUILTIN_NAMES | defined
     problems: list[Problem] = []
@@ -165,7 +203,7 @@ def _check_names(
                     "builtin, or defined by the plan."
                 )
         problems.append(Problem(name.lineno, name.col_offset, message))
-    if "result" not in defined:
+    if require_result and "result" not in defined:
         problems.append(
             Problem(
                 None,

@@ -343,6 +343,7 @@ class Sandbox:
                 {
                     "op": "start",
                     "code": base64.b64encode(plan.code).decode(),
+                    "prelude": base64.b64encode(plan.prelude).decode() if plan.prelude else None,
                     "primitives": list(plan.primitives),
                     "constants": constants,
                     "limits": limits.as_dict(),

@@ -266,3 +266,28 @@ def test_plan_process_has_no_site_packages():
         env={"PATH": os.defpath},
     )
     assert out.stdout.strip() == "False"
+
+
+def test_a_prelude_defines_plan_side_helpers(pool):
+    prelude = "def parallel(fn, items):\n    return [fn(x) for x in items]\n"
+    plan = compile_plan(
+        "result = parallel(upper, ['a', 'b'])\n", primitives=["upper"], prelude=prelude
+    )
+
+    async def main():
+        from sandbox import run_plan
+
+        return await run_plan(plan, {"upper": str.upper}, sandbox=pool)
+
+    out = trio.run(main)
+    assert out.status == "ok", out.error
+    assert out.output == ["A", "B"]
+    assert out.calls == 2
+    # without the prelude the name is unknown
+    assert run_plan_rejected("result = parallel(upper, [])\n")
+
+
+def run_plan_rejected(source: str) -> bool:
+    from sandbox import check_plan
+
+    return any("parallel" in str(p) for p in check_plan(source, primitives=["upper"]))

@@ -1,9 +1,71 @@
 """codeplan: an LLM writes a plan as a small Python program; a sandboxed runtime runs it.
 
-The runtime, planner and primitives arrive with their issues; today the package
-holds the plan sandbox (see the `sandbox` package).
+The plan runs in an isolated plan process (the `sandbox` package). Each primitive
+call returns at once; the runtime sees the dependency graph as it grows, runs
+independent calls in parallel and never spends past the budget.
+
+Example::
+
+    import codeplan
+
+    result = codeplan.execute(
+        "drafts = best_of(4, TASK)\\nresult = select(drafts, [validate(d) for d in drafts])\\n",
+        "Write a product blurb for the Acme X1.",
+        model="fake/echo",
+        requirements=["mention Acme"],
+        budget=codeplan.Budget(usd=0.05, calls=20),
+    )
+    result.output, result.status, result.usage, result.graph.to_mermaid()
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._api import execute, execute_async
+from ._budget import Budget, Usage
+from ._cache import CallCache
+from ._errors import (
+    BudgetExceeded,
+    CodeplanError,
+    ModelError,
+    PlanError,
+    PrimitiveFailed,
+    SandboxViolation,
+    UserError,
+)
+from ._fake import fake_model
+from ._graph import Edge, Graph, Node
+from ._primitives import Primitive, primitive
+from ._reference import api_reference
+from ._requirements import Requirement
+from ._result import Result, RunUsage
+from ._runtime import Context, Logged, NodeFinished, NodeStarted, Spent
+
+__all__ = [
+    "Budget",
+    "BudgetExceeded",
+    "CallCache",
+    "CodeplanError",
+    "Context",
+    "Edge",
+    "Graph",
+    "Logged",
+    "ModelError",
+    "Node",
+    "NodeFinished",
+    "NodeStarted",
+    "PlanError",
+    "Primitive",
+    "PrimitiveFailed",
+    "Requirement",
+    "Result",
+    "RunUsage",
+    "SandboxViolation",
+    "Spent",
+    "Usage",
+    "UserError",
+    "api_reference",
+    "execute",
+    "execute_async",
+    "fake_model",
+    "primitive",
+]

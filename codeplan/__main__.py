@@ -1,0 +1,3 @@
+from codeplan._cli import main
+
+main()

@@ -1,0 +1,210 @@
+"""The built-in primitives: the plan API every planner writes against.
+
+Each takes a `Context` (filled in by the runtime) for model calls and the budget.
+Docstrings are what the planner reads: they say what a call returns and costs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import trio
+
+from ._errors import BudgetExceeded, PlanError
+from ._primitives import Primitive, primitive
+from ._requirements import Requirement, as_requirement, judged, run_check
+from ._requirements import verdict as make_verdict
+from ._runtime import Context
+
+Verdict = dict[str, Any]
+
+# Plan-side helpers, in the plan language: they run inside the sandbox.
+PRELUDE = '''
+def parallel(fn, items):
+    """Apply fn to every item; calls inside fn run at the same time."""
+    return [fn(x) for x in items]
+'''
+
+
+@primitive(uses_model=True)
+async def generate(
+    prompt: str,
+    *,
+    temperature: float = 0.7,
+    max_tokens: int = 512,
+    model: str | None = None,
+    system: str | None = None,
+    ctx: Context,
+) -> str:
+    """One model completion of `prompt`. Costs one model call.
+
+    `model` picks another model than the run's; `system` sets a system message.
+    """
+    return await ctx.complete(
+        prompt, max_tokens=max_tokens, temperature=temperature, model=model, system=system
+    )
+
+
+@primitive(uses_model=True)
+async def best_of(
+    n: int,
+    prompt: str,
+    *,
+    temperature: float = 0.9,
+    max_tokens: int = 512,
+    models: list[str] | None = None,
+    stop_early: bool = False,
+    ctx: Context,
+) -> list[str]:
+    """`n` completions of `prompt` at once (up to n model calls), as a list of drafts.
+
+    `models` samples round-robin from several models. With `stop_early=True` each
+    draft is validated as it arrives; the first that passes every requirement
+    stops the rest (their calls are cancelled, saving their cost) and comes first.
+    Candidates refused by the budget are left out; the call fails only if none ran.
+    """
+    if n < 1:
+        raise ValueError(f"best_of needs n >= 1 (got {n}).")
+    drafts: dict[int, str] = {}
+    winner: list[int] = []
+    refused: list[BudgetExceeded] = []
+
+    async def one(i: int, scope: trio.CancelScope) -> None:
+        model = models[i % len(models)] if models else None
+        try:
+            text = await ctx.complete(
+                prompt, max_tokens=max_tokens, temperature=temperature, model=model, sample=i
+            )
+        except BudgetExceeded as err:
+            refused.append(err)
+            return
+        drafts[i] = text
+        if stop_early and not winner and (await check(text, None, ctx))["passed"]:
+            winner.append(i)
+            scope.cancel()
+
+    async with trio.open_nursery() as nursery:
+        for i in range(n):
+            nursery.start_soon(one, i, nursery.cancel_scope)
+    if not drafts:
+        raise refused[0] if refused else PlanError("best_of produced no draft.")
+    order = winner + [i for i in sorted(drafts) if i not in winner]
+    return [drafts[i] for i in order]
+
+
+async def check(draft: str, requirements: list[str] | None, ctx: Context) -> Verdict:
+    """Validate `draft`: code checks run here, described requirements go to the judge."""
+    chosen = ctx.requirements_named(requirements)
+    results: list[dict[str, Any] | None] = [None] * len(chosen)
+
+    async def one(i: int, req: Requirement) -> None:
+        if req.check is not None:
+            results[i] = run_check(req, draft)
+        else:
+            results[i] = await judge_one(draft, req, ctx)
+
+    async with trio.open_nursery() as nursery:
+        for i, req in enumerate(chosen):
+            nursery.start_soon(one, i, req)
+    return make_verdict([r for r in results if r is not None])
+
+
+async def judge_one(draft: str, req: Requirement, ctx: Context) -> dict[str, Any]:
+    prompt = (
+        "Grade how well the TEXT meets the REQUIREMENT, from 0 (not at all) to 10 (fully).\n"
+        "Answer in two lines:\nSCORE: <0-10>\nREASON: <what is missing, briefly>\n\n"
+        f"REQUIREMENT: {req.description}\n\nTEXT:\n{draft}"
+    )
+    reply = await ctx.complete(prompt, max_tokens=96, temperature=0.0, model=ctx.judge_model)
+    return judged(req, reply)
+
+
+@primitive(uses_model=True)
+async def validate(draft: str, requirements: list[str] | None = None, *, ctx: Context) -> Verdict:
+    """Check `draft` against the task's requirements (or the given ones, by name or as
+    new descriptions). Returns a verdict record: `.passed` (every mandatory requirement
+    met), `.score` (0-1, the mean), `.results` (per requirement: name, passed, score,
+    reason). Code checks are free; each described requirement costs one judge call.
+    """
+    return await check(draft, requirements, ctx)
+
+
+@primitive(uses_model=True)
+async def judge(draft: str, requirement: str, *, ctx: Context) -> dict[str, Any]:
+    """Have the model grade `draft` against one `requirement` no code can check.
+    Returns a record: `.passed`, `.score` (0-1), `.reason`. Costs one model call.
+    """
+    return await judge_one(draft, as_requirement(requirement), ctx)
+
+
+@primitive(uses_model=True)
+async def fix(draft: str, verdict: Verdict, *, max_tokens: int = 512, ctx: Context) -> str:
+    """Rewrite `draft` so it meets the requirements its `verdict` says it misses.
+    Returns the draft unchanged (at no cost) when the verdict already passed;
+    otherwise costs one model call.
+    """
+    failing = [r for r in verdict.get("results", []) if not r.get("passed")]
+    if verdict.get("passed") or not failing:
+        return draft
+    problems = "\n".join(f"- {r['name']}: {r.get('reason', '')}" for r in failing)
+    prompt = (
+        f"TASK: {ctx.task}\n\nDRAFT:\n{draft}\n\nThe draft misses these requirements:\n"
+        f"{problems}\n\nRewrite the draft so it meets every requirement. Reply with the "
+        "new text only."
+    )
+    return await ctx.complete(prompt, max_tokens=max_tokens, temperature=0.3)
+
+
+def _ranked(drafts: list[str], verdicts: list[Verdict]) -> list[tuple[str, Verdict]]:
+    if len(drafts) != len(verdicts):
+        raise ValueError(f"got {len(drafts)} drafts but {len(verdicts)} verdicts; pass one each.")
+    pairs = list(zip(drafts, verdicts, strict=True))
+    return sorted(
+        pairs, key=lambda p: (bool(p[1].get("passed")), p[1].get("score", 0)), reverse=True
+    )
+
+
+@primitive
+def top(drafts: list[str], verdicts: list[Verdict], k: int = 1) -> list[str]:
+    """Keep the `k` best drafts by verdict (passed first, then score); ditch the rest.
+    Free: no model call.
+    """
+    return [d for d, _ in _ranked(drafts, verdicts)[: max(k, 0)]]
+
+
+@primitive
+def select(drafts: list[str], verdicts: list[Verdict]) -> str:
+    """The single best draft by verdict (passed first, then score). Free."""
+    if not drafts:
+        raise ValueError("select needs at least one draft.")
+    return _ranked(drafts, verdicts)[0][0]
+
+
+@primitive(uses_model=True)
+async def merge(
+    drafts: list[str], instruction: str | None = None, *, max_tokens: int = 512, ctx: Context
+) -> str:
+    """Combine `drafts` into one text that keeps the best of each. Costs one model call."""
+    listed = "\n\n".join(f"DRAFT {i + 1}:\n{d}" for i, d in enumerate(drafts))
+    how = instruction or "Merge them into one text that meets the task's requirements."
+    prompt = f"TASK: {ctx.task}\n\n{listed}\n\n{how} Reply with the merged text only."
+    return await ctx.complete(prompt, max_tokens=max_tokens, temperature=0.3)
+
+
+@primitive
+def budget_left(*, ctx: Context) -> dict[str, float | None]:
+    """What is left of the run's budget: usd, tokens, calls, seconds (None = no cap)."""
+    return ctx.ledger.remaining()
+
+
+BUILTINS: tuple[Primitive, ...] = (
+    generate,
+    best_of,
+    validate,
+    judge,
+    fix,
+    top,
+    select,
+    merge,
+    budget_left,
+)

@@ -1,0 +1,108 @@
+"""Requirements a result must meet: a code check, or a description the model judges."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pydantic
+
+from ._errors import UserError
+
+Check = Callable[[str], Any]
+
+
+class Requirement(pydantic.BaseModel):
+    """One explicit requirement of a task.
+
+    Example::
+
+        Requirement(name="short", description="at most 50 words",
+                    check=lambda text: len(text.split()) <= 50)
+
+    Without `check`, the model judges `description` against the text.
+    """
+
+    model_config = pydantic.ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    name: str
+    description: str
+    mandatory: bool = True
+    check: Check | None = pydantic.Field(default=None, exclude=True)
+
+
+def as_requirement(item: Any) -> Requirement:
+    """A Requirement from a Requirement, a description string or a check function."""
+    if isinstance(item, Requirement):
+        return item
+    if isinstance(item, str):
+        if not item.strip():
+            raise UserError("A requirement string is empty; describe what the result must do.")
+        return Requirement(name=_slug(item), description=item.strip())
+    if callable(item):
+        name = getattr(item, "__name__", "check")
+        doc = inspect.getdoc(item) or name.replace("_", " ")
+        return Requirement(name=name, description=doc.splitlines()[0], check=item)
+    raise UserError(
+        f"A requirement must be a string, a function of the text, or a Requirement; got "
+        f"{type(item).__name__}."
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40] or "requirement"
+
+
+def run_check(requirement: Requirement, text: str) -> dict[str, Any]:
+    """Apply a code check. A check returns a bool, a score in [0, 1], or (bool, reason)."""
+    assert requirement.check is not None
+    try:
+        outcome = requirement.check(text)
+    except Exception as err:
+        return _result(requirement, False, 0.0, f"the check raised {type(err).__name__}: {err}")
+    reason = ""
+    if isinstance(outcome, tuple) and len(outcome) == 2:
+        outcome, reason = outcome
+    if isinstance(outcome, bool):
+        score = 1.0 if outcome else 0.0
+    elif isinstance(outcome, int | float):
+        score = max(0.0, min(1.0, float(outcome)))
+    else:
+        return _result(
+            requirement, False, 0.0, f"the check returned {outcome!r}, not a bool or score"
+        )
+    passed = score >= 1.0
+    return _result(requirement, passed, score, str(reason) or ("met" if passed else "not met"))
+
+
+def _result(requirement: Requirement, passed: bool, score: float, reason: str) -> dict[str, Any]:
+    return {
+        "name": requirement.name,
+        "passed": passed,
+        "score": round(score, 4),
+        "reason": reason,
+        "mandatory": requirement.mandatory,
+    }
+
+
+def judged(requirement: Requirement, reply: str) -> dict[str, Any]:
+    """Read a judge's reply of the form `SCORE: n` (0-10) and `REASON: ...`."""
+    match = re.search(r"score\s*[:=]?\s*(\d+(?:\.\d+)?)", reply, re.I)
+    if not match:
+        return _result(requirement, False, 0.0, f"the judge's answer had no score: {reply[:80]!r}")
+    score = max(0.0, min(1.0, float(match.group(1)) / 10))
+    reason_match = re.search(r"reason\s*[:=]\s*(.+)", reply, re.I | re.S)
+    reason = reason_match.group(1).strip()[:300] if reason_match else reply.strip()[:300]
+    return _result(requirement, score >= 0.7, score, reason)
+
+
+def verdict(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The overall verdict: passes when every mandatory requirement does."""
+    scores = [r["score"] for r in results]
+    return {
+        "passed": all(r["passed"] for r in results if r["mandatory"]),
+        "score": round(sum(scores) / len(scores), 4) if scores else 1.0,
+        "results": results,
+    }

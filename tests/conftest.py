@@ -34,3 +34,21 @@ def run(pool: Sandbox) -> Any:
         )
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the network: any connection off this machine fails loudly."""
+    import socket
+
+    real_connect = socket.socket.connect
+    local = ("127.0.0.1", "::1", "localhost")
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        inet = self.family in (socket.AF_INET, socket.AF_INET6)
+        if inet and isinstance(host, str) and host not in local:
+            raise OSError(f"tests may not reach the network (tried {address!r})")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -7,7 +7,6 @@ import itertools
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -293,3 +292,10 @@ def test_cli_exec_prints_the_result_as_json(tmp_path):
     assert data["status"] == "ok"
     assert data["output"] == "hello there"
     assert data["usage"]["calls"] == 1
+
+
+def test_tests_cannot_reach_the_network():
+    import socket
+
+    with socket.socket() as sock, pytest.raises(OSError, match="may not reach the network"):
+        sock.connect(("192.0.2.1", 443))

@@ -175,6 +175,7 @@ class Run:
         self._slots: dict[int, _Slot] = {}
         self._parents: dict[int, set[int]] = {}
         self._frontier: set[int] = set()
+        self._waiting: set[int] = set()  # calls the plan is blocked on
         self._log: list[str] = []
         base = limits or sandbox.Limits()
         wall = min(base.wall_seconds, budget.seconds or base.wall_seconds)
@@ -241,9 +242,9 @@ class Run:
             with trio.move_on_after(self.limits.wall_seconds) as deadline:
                 async for event in proc.events():
                     if isinstance(event, sandbox.Call):
-                        self._on_call(event, nursery)
+                        self._on_call(event, proc, nursery)
                     elif isinstance(event, sandbox.Resolve):
-                        await self._on_resolve(event.id, proc, nursery)
+                        await self._on_resolve(event.id, proc)
                     elif isinstance(event, sandbox.Log):
                         self._log.append(event.text)
                         self.emit(Logged(event.text))
@@ -259,39 +260,40 @@ class Run:
             nursery.cancel_scope.cancel()
         return self._result(source, finished, output, timed_out)
 
-    def _on_call(self, call: sandbox.Call, nursery: trio.Nursery) -> None:
+    def _on_call(
+        self, call: sandbox.Call, proc: sandbox.PlanProcess, nursery: trio.Nursery
+    ) -> None:
         data = _handle_ids(call.args) | _handle_ids(call.kwargs)
         control = self._frontier - data
         node = self.graph.add(call.primitive, _summary(call), data=data, control=control)
         assert node.id == call.id, "graph ids follow call ids"
         self._parents[node.id] = data | control
         self._slots[call.id] = _Slot()
-        nursery.start_soon(self._run_call, call, node)
+        nursery.start_soon(self._run_call, call, node, proc)
 
-    async def _on_resolve(self, id: int, proc: sandbox.PlanProcess, nursery: trio.Nursery) -> None:
+    async def _on_resolve(self, id: int, proc: sandbox.PlanProcess) -> None:
         # The plan waited on `id`: later calls get a control edge from it (or from a
         # later value that already depended on it).
-        self._frontier -= self._ancestors(id)
-        self._frontier.add(id)
-        slot = self._slots[id]
-        if slot.done.is_set():
+        self._frontier = {f for f in self._frontier if f not in self._ancestors(id)} | {id}
+        if self._slots[id].done.is_set():
             await self._answer(id, proc)
         else:
-            nursery.start_soon(self._answer, id, proc)
+            self._waiting.add(id)  # answered by the call's own task when it finishes
 
     def _ancestors(self, id: int) -> set[int]:
+        """Ancestors of `id` down to the oldest frontier node (edges only go to later ids)."""
+        low = min(self._frontier, default=id)
         seen: set[int] = set()
         stack = list(self._parents.get(id, ()))
         while stack:
             parent = stack.pop()
-            if parent not in seen:
+            if parent not in seen and parent >= low:
                 seen.add(parent)
                 stack.extend(self._parents.get(parent, ()))
         return seen
 
     async def _answer(self, id: int, proc: sandbox.PlanProcess) -> None:
         slot = self._slots[id]
-        await slot.done.wait()
         if slot.error:
             await proc.send_error(id, *slot.error)
         else:
@@ -311,7 +313,7 @@ class Run:
             return {k: await self._resolve(v) for k, v in value.items()}
         return value
 
-    async def _run_call(self, call: sandbox.Call, node: Node) -> None:
+    async def _run_call(self, call: sandbox.Call, node: Node, proc: sandbox.PlanProcess) -> None:
         slot = self._slots[call.id]
         status: Literal["ok", "error", "cancelled"] = "error"
         error = None
@@ -353,6 +355,9 @@ class Run:
                 calls=node.calls, cached=node.cached, error=error,
             )  # fmt: skip
             self.emit(NodeFinished(node))
+        if call.id in self._waiting:
+            self._waiting.discard(call.id)
+            await self._answer(call.id, proc)
 
     # --- the outcome ---------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import sniffio
 import trio
@@ -20,6 +20,18 @@ from ._primitives import registry
 from ._requirements import as_requirement
 from ._result import Result
 from ._runtime import Listener, Run
+
+
+@functools.cache
+def _default_cache() -> CallCache:
+    """The process's in-memory call cache: a re-run pays only for calls not made before."""
+    return CallCache()
+
+
+def _chosen_cache(cache: CallCache | Literal[False] | None) -> CallCache | None:
+    if cache is None:
+        return _default_cache()
+    return None if cache is False else cache
 
 
 @functools.cache
@@ -42,7 +54,7 @@ async def _execute(
     max_concurrency: int,
     limits: sandbox.Limits | None,
     listeners: Iterable[Listener],
-    cache: CallCache | None,
+    cache: CallCache | Literal[False] | None,
     client: ModelClient | None,
 ) -> Result:
     from ._plan_api import BUILTINS, PRELUDE
@@ -66,7 +78,7 @@ async def _execute(
         budget=budget or Budget(),
         primitives=registry(BUILTINS, primitives),
         prelude=PRELUDE,
-        client=client or ModelClient(cache=cache),
+        client=client or ModelClient(cache=_chosen_cache(cache)),
         max_concurrency=max_concurrency,
         limits=limits,
         listeners=listeners,
@@ -87,7 +99,7 @@ async def execute_async(
     max_concurrency: int = 8,
     limits: sandbox.Limits | None = None,
     listeners: Iterable[Listener] = (),
-    cache: CallCache | None = None,
+    cache: CallCache | Literal[False] | None = None,
     client: ModelClient | None = None,
 ) -> Result:
     """`execute` for async callers, under trio or asyncio.
@@ -121,7 +133,7 @@ def execute(
     max_concurrency: int = 8,
     limits: sandbox.Limits | None = None,
     listeners: Iterable[Listener] = (),
-    cache: CallCache | None = None,
+    cache: CallCache | Literal[False] | None = None,
     client: ModelClient | None = None,
 ) -> Result:
     """Run a given plan for `task` and return its Result (never raises for plan failures).
@@ -151,7 +163,9 @@ def execute(
         limits: sandbox limits for the plan process.
         listeners: functions called with each runtime event (node started/finished,
             spend, log); a listener that raises is detached.
-        cache: a call cache shared across runs (identical calls are not paid twice).
+        cache: where identical calls (same model, messages, parameters and sample
+            index) are answered without paying again; by default a cache shared by
+            the runs of this process; `False` for none.
     """
     return trio.run(
         functools.partial(

@@ -73,7 +73,7 @@ async def best_of(
         model = models[i % len(models)] if models else None
         try:
             text = await ctx.complete(
-                prompt, max_tokens=max_tokens, temperature=temperature, model=model, sample=i
+                prompt, max_tokens=max_tokens, temperature=temperature, model=model
             )
         except BudgetExceeded as err:
             refused.append(err)

@@ -90,14 +90,19 @@ class Context:
         temperature: float = 0.0,
         model: str | None = None,
         system: str | None = None,
-        sample: int = 0,
     ) -> str:
-        """One model call under the budget: reserve the worst case, call, settle."""
+        """One model call under the budget: reserve the worst case, call, settle.
+
+        The k-th identical call of a run (same model, messages and parameters) is
+        sample k, so repeated calls are fresh samples while a re-run of the plan
+        finds each of them in the cache. Greedy calls (temperature 0) share sample 0.
+        """
         run = self._run
         model = model or self.model
         messages = [{"role": "user", "content": prompt}]
         if system:
             messages.insert(0, {"role": "system", "content": system})
+        sample = run.sample_index(model, messages, max_tokens, temperature)
         prompt_tokens, worst_usd = run.client.estimate(model, messages, max_tokens=max_tokens)
         async with run.limiter:
             reservation = self.ledger.reserve(
@@ -176,6 +181,7 @@ class Run:
         self._parents: dict[int, set[int]] = {}
         self._frontier: set[int] = set()
         self._waiting: set[int] = set()  # calls the plan is blocked on
+        self._samples: dict[str, int] = {}
         self._log: list[str] = []
         base = limits or sandbox.Limits()
         wall = min(base.wall_seconds, budget.seconds or base.wall_seconds)
@@ -184,6 +190,16 @@ class Run:
 
     def now(self) -> float:
         return time.monotonic() - self._started
+
+    def sample_index(
+        self, model: str, messages: list[dict[str, str]], max_tokens: int, temperature: float
+    ) -> int:
+        if temperature == 0:
+            return 0
+        key = json.dumps([model, messages, max_tokens, temperature], sort_keys=True)
+        index = self._samples.get(key, 0)
+        self._samples[key] = index + 1
+        return index
 
     # --- listeners ---------------------------------------------------------------
 

@@ -299,3 +299,12 @@ def test_tests_cannot_reach_the_network():
 
     with socket.socket() as sock, pytest.raises(OSError, match="may not reach the network"):
         sock.connect(("192.0.2.1", 443))
+
+
+def test_reruns_reuse_calls_by_default_and_cache_false_pays_again():
+    model = fresh("rerun", reply=lambda m: "once")
+    plan = "result = best_of(3, TASK)\n"
+    first, again = run(plan, model=model), run(plan, model=model)
+    assert first.usage.calls == 3 and again.usage.calls == 0 and again.usage.cached_calls == 3
+    fresh_run = run(plan, model=model, cache=False)
+    assert fresh_run.usage.calls == 3

@@ -48,6 +48,7 @@ def codeplan_ratio(plan: str, n: int, model: str, judge: str, reps: int) -> dict
             judge_model=judge,
             requirements=["is polite"],
             max_concurrency=max(n, 8),
+            cache=False,  # every repetition pays its latency
         )
         assert result.status == "ok", result.error
         _, path = result.graph.critical_path()

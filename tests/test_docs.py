@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
-PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)  # run as Python
+PLAN_BLOCKS = re.findall(r"```py\n(.*?)```", README, re.S)  # plan code: must pass the policy
 
 
 def test_readme_has_python_examples():
@@ -22,6 +23,20 @@ def test_readme_has_python_examples():
 @pytest.mark.parametrize("block", PYTHON_BLOCKS)
 def test_readme_python_blocks_run(block):
     exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+
+
+@pytest.mark.parametrize("block", PLAN_BLOCKS)
+def test_readme_plan_blocks_pass_the_sandbox_policy(block):
+    import codeplan
+    from codeplan._plan_api import BUILTINS, PRELUDE
+    from sandbox import check_plan
+
+    names = [p.name for p in BUILTINS]
+    problems = check_plan(
+        block, primitives=names, constants=["TASK", "REQUIREMENTS"], prelude=PRELUDE
+    )
+    assert problems == []
+    assert codeplan.api_reference()  # the reference the planner reads lists them
 
 
 def test_quick_start_plan_runs():

@@ -37,10 +37,13 @@ from ._graph import Edge, Graph, Node
 from ._primitives import Primitive, primitive
 from ._reference import api_reference
 from ._requirements import Requirement
-from ._result import Result, RunUsage
+from ._result import Attempt, Result, RunUsage
 from ._runtime import Context, Logged, NodeFinished, NodeStarted, Spent
+from ._solve import AttemptStarted, run, run_async
 
 __all__ = [
+    "Attempt",
+    "AttemptStarted",
     "Budget",
     "BudgetExceeded",
     "CallCache",
@@ -68,4 +71,6 @@ __all__ = [
     "execute_async",
     "fake_model",
     "primitive",
+    "run",
+    "run_async",
 ]

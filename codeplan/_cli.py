@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -70,6 +71,121 @@ def exec_command(
         out = result.output
         click.echo(out if isinstance(out, str) else json.dumps(out, indent=2))
     sys.exit(EXIT[result.status])
+
+
+@main.command("run")
+@click.argument("prompt")
+@click.option("-r", "--requirement", "requirements", multiple=True, help="A requirement.")
+@click.option("--model", help="The working model (default: the embedded local model).")
+@click.option(
+    "--planner-model",
+    help="The model that writes plans (default: none, the built-in default plan).",
+)
+@click.option("--budget-usd", type=float, help="Cap on dollars.")
+@click.option("--budget-calls", type=int, help="Cap on model calls.")
+@click.option("--budget-tokens", type=int, help="Cap on tokens.")
+@click.option("--budget-seconds", type=float, help="Cap on wall seconds.")
+@click.option(
+    "--candidates",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Drafts the default plan starts with.",
+)
+@click.option("--show-plan", is_flag=True, help="Print every plan attempt's source.")
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the executed graph to FILE.mmd, FILE.dot or FILE.json.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole Result as JSON.")
+def run_command(
+    prompt: str,
+    requirements: tuple[str, ...],
+    model: str | None,
+    planner_model: str | None,
+    budget_usd: float | None,
+    budget_calls: int | None,
+    budget_tokens: int | None,
+    budget_seconds: float | None,
+    candidates: int,
+    show_plan: bool,
+    graph_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Solve PROMPT under its requirements: plan, run, validate, rewrite.
+
+    Exit status: 0 when every requirement passed, 1 error, 2 rejected, 3 budget
+    exhausted, 4 timeout, 5 finished but some requirement failed.
+    """
+    from ._progress import Progress
+    from ._solve import run
+
+    if graph_file and graph_file.suffix not in (".mmd", ".dot", ".json"):
+        raise click.UsageError("--graph needs a file ending in .mmd, .dot or .json.")
+    try:
+        budget = Budget(
+            usd=budget_usd, calls=budget_calls, tokens=budget_tokens, seconds=budget_seconds
+        )
+        with Progress(budget, enabled=not as_json) as progress:
+            result = run(
+                prompt, requirements=requirements, model=model, planner_model=planner_model,
+                budget=budget, candidates=candidates, listeners=[progress],
+            )  # fmt: skip
+    except UserError as err:
+        raise click.UsageError(str(err)) from None
+    if graph_file:
+        graph = result.graph
+        text = {".mmd": graph.to_mermaid, ".dot": graph.to_dot, ".json": graph.to_json}
+        graph_file.write_text(text[graph_file.suffix]())
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        _report(result, show_plan)
+    code = EXIT[result.status]
+    sys.exit(5 if code == 0 and not result.passed else code)
+
+
+def _report(result: Any, show_plan: bool) -> None:
+    if show_plan:
+        for attempt in result.plans:
+            click.echo(f"--- plan {attempt.number} ({attempt.planner}): {attempt.status}")
+            click.echo(attempt.source)
+    click.echo(
+        f"status: {result.status}" + ("" if result.passed else " (requirements not all met)")
+    )
+    if result.error:
+        click.echo(f"error: {result.error}")
+    for check in (result.verdict or {}).get("results", []):
+        mark = "PASS" if check["passed"] else "FAIL"
+        click.echo(f"  {mark} {check['name']}: {check.get('reason', '')}")
+    usage = result.usage
+    click.echo(
+        f"spent: ${usage.usd:.6f}, {usage.tokens} tokens, {usage.calls} model calls "
+        f"({usage.cached_calls} cached), {usage.wall_seconds:.1f} s, {len(result.plans)} plan(s)"
+    )
+    click.echo("output:")
+    out = result.output
+    click.echo(out if isinstance(out, str) else json.dumps(out, indent=2))
+
+
+@main.command("check")
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check_command(plan_file: Path) -> None:
+    """Check PLAN_FILE against the sandbox policy; print each problem with its line.
+
+    Exit status 0 when the plan would run, 2 when it would be rejected.
+    """
+    from . import _planner
+    from ._plan_api import BUILTINS, PRELUDE
+
+    problems = _planner.check(plan_file.read_text(), [p.name for p in BUILTINS], PRELUDE)
+    for problem in problems:
+        click.echo(f"{plan_file}:{problem}")
+    if problems:
+        sys.exit(2)
+    click.echo(f"{plan_file}: ok")
 
 
 @main.command("primitives")

@@ -14,6 +14,11 @@ Status = Literal["ok", "error", "rejected", "budget_exhausted", "timeout"]
 class RunUsage(pydantic.BaseModel):
     """Everything a run spent."""
 
+    def __add__(self, other: RunUsage) -> RunUsage:
+        fields = ("usd", "prompt_tokens", "completion_tokens", "calls", "cached_calls", "steps")
+        total = {f: getattr(self, f) + getattr(other, f) for f in fields}
+        return RunUsage(**total, wall_seconds=max(self.wall_seconds, other.wall_seconds))
+
     usd: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -25,6 +30,24 @@ class RunUsage(pydantic.BaseModel):
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+class Attempt(pydantic.BaseModel):
+    """One plan the run executed, and how it went."""
+
+    number: int
+    planner: str  # the model that wrote it, or "default plan"
+    source: str
+    status: Status
+    error: str | None = None
+    output: Any = None
+    verdict: dict[str, Any] | None = None
+    graph: Graph = pydantic.Field(default_factory=Graph)
+    usage: RunUsage = pydantic.Field(default_factory=RunUsage)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "ok" and bool(self.verdict and self.verdict.get("passed"))
 
 
 class Result(pydantic.BaseModel):
@@ -40,6 +63,8 @@ class Result(pydantic.BaseModel):
         graph: every primitive call as a node, with data and control edges.
         usage: USD, tokens, model calls, wall time and steps spent.
         log: what the plan printed.
+        verdict: from `codeplan.run`: the output judged against each requirement.
+        plans: from `codeplan.run`: every plan attempt (source, status, graph, usage).
     """
 
     status: Status
@@ -51,6 +76,13 @@ class Result(pydantic.BaseModel):
     graph: Graph = pydantic.Field(default_factory=Graph)
     usage: RunUsage = pydantic.Field(default_factory=RunUsage)
     log: str = ""
+    verdict: dict[str, Any] | None = None
+    plans: list[Attempt] = pydantic.Field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Whether the output met every mandatory requirement (False when not judged)."""
+        return bool(self.verdict and self.verdict.get("passed"))
 
     @property
     def nodes(self) -> list[Node]:

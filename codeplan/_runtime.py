@@ -23,7 +23,7 @@ import sandbox
 from ._budget import Budget, Ledger, Usage
 from ._errors import BudgetExceeded, ModelError, PlanError, PrimitiveFailed, UserError
 from ._graph import Graph, Node
-from ._models import ModelClient
+from ._models import ModelClient, ModelReply
 from ._primitives import Primitive
 from ._requirements import Requirement
 from ._result import Result, RunUsage
@@ -103,31 +103,48 @@ class Context:
         if system:
             messages.insert(0, {"role": "system", "content": system})
         sample = run.sample_index(model, messages, max_tokens, temperature)
-        prompt_tokens, worst_usd = run.client.estimate(model, messages, max_tokens=max_tokens)
         async with run.limiter:
-            reservation = self.ledger.reserve(
-                self.node.primitive, usd=worst_usd, tokens=prompt_tokens + max_tokens
-            )
-            try:
-                reply = await run.client.complete(
-                    model, messages, max_tokens=max_tokens, temperature=temperature, sample=sample
-                )
-            except BaseException as err:
-                # Cancelled or timed out in flight: it may be billed, so charge the worst case.
-                sent = isinstance(err, trio.Cancelled) or "did not answer" in str(err)
-                self.ledger.release(reservation, charge=sent)
-                raise
-            if reply.cached:
-                self.ledger.release(reservation, charge=False)
-            else:
-                self.ledger.settle(
-                    reservation,
-                    usd=reply.usd,
-                    prompt_tokens=reply.prompt_tokens,
-                    completion_tokens=reply.completion_tokens,
-                )
+            reply = await budgeted_call(
+                run.client, self.ledger, self.node.primitive, model, messages,
+                max_tokens=max_tokens, temperature=temperature, sample=sample,
+            )  # fmt: skip
         run.account(self.node, reply)
         return reply.text
+
+
+async def budgeted_call(
+    client: ModelClient,
+    ledger: Ledger,
+    what: str,
+    model: str,
+    messages: list[dict[str, str]],
+    *,
+    max_tokens: int,
+    temperature: float,
+    sample: int = 0,
+) -> ModelReply:
+    """Reserve the call's worst case, make it, settle its real usage (or release)."""
+    prompt_tokens, worst_usd = client.estimate(model, messages, max_tokens=max_tokens)
+    reservation = ledger.reserve(what, usd=worst_usd, tokens=prompt_tokens + max_tokens)
+    try:
+        reply = await client.complete(
+            model, messages, max_tokens=max_tokens, temperature=temperature, sample=sample
+        )
+    except BaseException as err:
+        # Cancelled or timed out in flight: it may be billed, so charge the worst case.
+        sent = isinstance(err, trio.Cancelled) or "did not answer" in str(err)
+        ledger.release(reservation, charge=sent)
+        raise
+    if reply.cached:
+        ledger.release(reservation, charge=False)
+    else:
+        ledger.settle(
+            reservation,
+            usd=reply.usd,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+        )
+    return reply
 
 
 class _Slot:
@@ -161,6 +178,8 @@ class Run:
         limits: sandbox.Limits | None,
         listeners: Iterable[Listener],
         pool: sandbox.Sandbox,
+        ledger: Ledger | None = None,
+        constants: dict[str, Any] | None = None,
     ):
         self.task = task
         self.requirements = requirements
@@ -171,7 +190,8 @@ class Run:
         self.prelude = prelude
         self.client = client
         self.limiter = trio.CapacityLimiter(max_concurrency)
-        self.ledger = Ledger(budget)
+        self.ledger = ledger or Ledger(budget)  # shared by every attempt of a run
+        self.extra_constants = dict(constants or {})
         self.graph = Graph()
         self.listeners = list(listeners)
         self.pool = pool
@@ -184,7 +204,9 @@ class Run:
         self._samples: dict[str, int] = {}
         self._log: list[str] = []
         base = limits or sandbox.Limits()
-        wall = min(base.wall_seconds, budget.seconds or base.wall_seconds)
+        seconds_left = self.ledger.remaining()["seconds"]
+        wall = min(base.wall_seconds, base.wall_seconds if seconds_left is None else seconds_left)
+        wall = max(wall, 0.01)
         steps = budget.steps or base.steps
         self.limits = sandbox.Limits(**{**base.as_dict(), "wall_seconds": wall, "steps": steps})
 
@@ -231,6 +253,7 @@ class Run:
         constants = {
             "TASK": self.task,
             "REQUIREMENTS": [r.description for r in self.requirements],
+            **self.extra_constants,
         }
         try:
             plan = sandbox.compile_plan(

@@ -9,6 +9,8 @@ from typing import Any
 
 import pydantic
 
+from stdlib_tools import parse_requirement
+
 from ._errors import UserError
 
 Check = Callable[[str], Any]
@@ -34,12 +36,19 @@ class Requirement(pydantic.BaseModel):
 
 
 def as_requirement(item: Any) -> Requirement:
-    """A Requirement from a Requirement, a description string or a check function."""
+    """A Requirement from a Requirement, a description string or a check function.
+
+    Strings of a known form ("at most 50 words", "all lowercase", "valid JSON", ...)
+    become deterministic stdlib checks; any other string is judged by the model.
+    """
     if isinstance(item, Requirement):
         return item
     if isinstance(item, str):
         if not item.strip():
             raise UserError("A requirement string is empty; describe what the result must do.")
+        known = parse_requirement(item)  # "at most 50 words", "valid JSON", ...: code checks
+        if known is not None:
+            return Requirement(name=known.name, description=item.strip(), check=known.check)
         return Requirement(name=_slug(item), description=item.strip())
     if callable(item):
         name = getattr(item, "__name__", "check")

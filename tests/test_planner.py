@@ -148,3 +148,20 @@ def test_run_rejects_bad_arguments():
         codeplan.run("  ", model="fake/echo")
     with pytest.raises(codeplan.UserError, match="max_rewrites"):
         codeplan.run("x", model="fake/echo", max_rewrites=-1)
+
+
+def test_requirement_strings_of_known_forms_become_code_checks():
+    from codeplan._requirements import as_requirement
+
+    words = as_requirement("at most 5 words")
+    assert words.check is not None and words.name == "max_words_5"
+    assert words.check("one two three")[0] and not words.check("a b c d e f")[0]
+    judged = as_requirement("formal tone")
+    assert judged.check is None and judged.description == "formal tone"
+    # and a run validates them without any judge call
+    result = codeplan.run(
+        "say hi", requirements=["at most 5 words", "all lowercase"],
+        model=fresh("work", reply=lambda m: "hi there"),
+    )  # fmt: skip
+    assert result.passed
+    assert {r["name"] for r in result.verdict["results"]} == {"max_words_5", "all_lowercase"}

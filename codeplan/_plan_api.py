@@ -10,6 +10,8 @@ from typing import Any
 
 import trio
 
+import stdlib_tools
+
 from ._errors import BudgetExceeded, PlanError
 from ._primitives import Primitive, primitive
 from ._requirements import Requirement, as_requirement, judged, run_check
@@ -197,6 +199,22 @@ def budget_left(*, ctx: Context) -> dict[str, float | None]:
     return ctx.ledger.remaining()
 
 
+@primitive
+def text_stats(text: str) -> dict[str, int]:
+    """Counts for `text`: words, sentences, paragraphs, lines, characters, bullets,
+    placeholders, highlights... (what the requirement checks count). Free.
+    """
+    return stdlib_tools.text_stats(text)
+
+
+@primitive
+def calculate(expression: str) -> float:
+    """Evaluate arithmetic safely: numbers, + - * / // % **, parentheses, pi, e, abs,
+    ceil, floor, max, min, round, sqrt. Free.
+    """
+    return stdlib_tools.calculate(expression)
+
+
 BUILTINS: tuple[Primitive, ...] = (
     generate,
     best_of,
@@ -207,4 +225,6 @@ BUILTINS: tuple[Primitive, ...] = (
     select,
     merge,
     budget_left,
+    text_stats,
+    calculate,
 )

@@ -308,3 +308,12 @@ def test_reruns_reuse_calls_by_default_and_cache_false_pays_again():
     assert first.usage.calls == 3 and again.usage.calls == 0 and again.usage.cached_calls == 3
     fresh_run = run(plan, model=model, cache=False)
     assert fresh_run.usage.calls == 3
+
+
+def test_stdlib_tools_are_primitives():
+    result = run(
+        "result = [calculate('2 ** 10 + 1'), text_stats('One. Two three.')['words']]\n",
+        model="fake/echo",
+    )
+    assert result.status == "ok", result.error
+    assert result.output == [1025, 3]

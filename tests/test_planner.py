@@ -165,3 +165,17 @@ def test_requirement_strings_of_known_forms_become_code_checks():
     )  # fmt: skip
     assert result.passed
     assert {r["name"] for r in result.verdict["results"]} == {"max_words_5", "all_lowercase"}
+
+
+def test_run_async_under_trio_and_asyncio():
+    import asyncio
+
+    import trio
+
+    model = fresh("async", reply=lambda m: "hi there")
+
+    async def main():
+        return await codeplan.run_async("say hi", requirements=["at most 5 words"], model=model)
+
+    assert trio.run(main).passed
+    assert asyncio.run(main()).passed

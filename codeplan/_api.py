@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import sniffio
@@ -45,7 +45,6 @@ def _default_pool() -> sandbox.Sandbox:
 async def _execute(
     plan: str,
     task: str,
-    *,
     model: str | None,
     requirements: Sequence[Any],
     budget: Budget | None,
@@ -106,11 +105,12 @@ async def execute_async(
 
     Under asyncio the run happens in a worker thread with its own trio loop.
     """
-    call = functools.partial(
-        _execute, plan, task, model=model, requirements=requirements, budget=budget,
-        primitives=primitives, judge_model=judge_model, max_concurrency=max_concurrency,
-        limits=limits, listeners=listeners, cache=cache, client=client,
-    )  # fmt: skip
+    options = dict(locals())
+    return await in_any_loop(functools.partial(_execute, **options))
+
+
+async def in_any_loop(call: Callable[[], Awaitable[Result]]) -> Result:
+    """Await a trio coroutine from trio, or from asyncio via a thread with its own trio."""
     library = sniffio.current_async_library()
     if library == "trio":
         return await call()
@@ -167,10 +167,4 @@ def execute(
             index) are answered without paying again; by default a cache shared by
             the runs of this process; `False` for none.
     """
-    return trio.run(
-        functools.partial(
-            _execute, plan, task, model=model, requirements=requirements, budget=budget,
-            primitives=primitives, judge_model=judge_model, max_concurrency=max_concurrency,
-            limits=limits, listeners=listeners, cache=cache, client=client,
-        )
-    )  # fmt: skip
+    return trio.run(functools.partial(_execute, **dict(locals())))

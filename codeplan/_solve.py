@@ -13,7 +13,7 @@ import trio
 import sandbox
 
 from . import _planner as planner
-from ._api import _chosen_cache, _default_pool
+from ._api import _chosen_cache, _default_pool, in_any_loop
 from ._budget import Budget, Ledger
 from ._cache import CallCache
 from ._errors import BudgetExceeded, ModelError, UserError
@@ -254,18 +254,8 @@ def _solver(
 
 
 async def run_async(prompt: str, **options: Any) -> Result:
-    """`run` for trio or asyncio callers."""
-    import sniffio
-
-    call = functools.partial(_solve, prompt, options)
-    library = sniffio.current_async_library()
-    if library == "trio":
-        return await call()
-    if library == "asyncio":
-        import asyncio
-
-        return await asyncio.to_thread(trio.run, call)
-    raise UserError(f"codeplan runs under trio or asyncio, not {library}.")
+    """`run` for trio or asyncio callers (same options)."""
+    return await in_any_loop(functools.partial(_solve, prompt, options))
 
 
 async def _solve(prompt: str, options: dict[str, Any]) -> Result:

@@ -17,7 +17,7 @@ RSS) and stays loaded for the life of the process. It has one context, so calls 
 time; a call that reaches its `timeout` stops generating and frees the engine. Temperature 0 is
 greedy and repeatable; a `seed` makes sampled calls repeatable too. It is free: its prices are
 registered as 0, so budget estimates work. `CODEPLAN_EMBEDDED_MODEL` may name another GGUF file
-to serve under the same model string.
+to serve under the same model string (read when the model loads).
 
 Neither litellm nor xllamacpp is imported when this module is imported.
 """

@@ -27,7 +27,7 @@ from typing import Any, TypeGuard
 
 import trio
 
-from . import _fake
+from . import _embedded, _fake
 from ._cache import CallCache
 from ._errors import ModelError, UserError
 
@@ -329,10 +329,12 @@ def _is_cached_reply(value: dict[str, Any] | None) -> TypeGuard[dict[str, Any]]:
 
 
 def _prepare(model: str) -> Any:
-    """litellm, with the fake provider installed when `model` is a fake."""
+    """litellm, with codeplan's own providers installed when `model` is one of them."""
     litellm = load_litellm()
     if model.startswith(_fake.PROVIDER + "/"):
         _fake.register()
+    elif model.startswith(_embedded.PROVIDER + "/"):
+        _embedded.register()
     return litellm
 
 
@@ -356,6 +358,8 @@ def _prices(litellm: Any, model: str) -> tuple[float, float]:
 
 
 def _prompt_tokens(litellm: Any, model: str, messages: Messages) -> int:
+    if model.startswith(_embedded.PROVIDER + "/"):
+        return _embedded.prompt_tokens(messages)  # exact: its chat template adds a system prompt
     if model.startswith(_fake.PROVIDER + "/"):
         return _fake.provider().prompt_tokens(model, messages)  # exactly what the fake reports
     try:

@@ -189,7 +189,10 @@ class Run:
         self.primitives = primitives
         self.prelude = prelude
         self.client = client
-        self.limiter = trio.CapacityLimiter(max_concurrency)
+        # The embedded model serves one call at a time: queue here, where waiting does
+        # not count against a call's timeout.
+        embedded = model.startswith("embedded/")
+        self.limiter = trio.CapacityLimiter(1 if embedded else max_concurrency)
         self.ledger = ledger or Ledger(budget)  # shared by every attempt of a run
         self.extra_constants = dict(constants or {})
         self.graph = Graph()

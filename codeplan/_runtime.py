@@ -29,6 +29,7 @@ from ._requirements import Requirement
 from ._result import Result, RunUsage
 
 log = logging.getLogger("codeplan")
+DEFAULT_WALL_SECONDS = 600.0
 
 
 # --- events for optional listeners ------------------------------------------------
@@ -206,7 +207,8 @@ class Run:
         self._waiting: set[int] = set()  # calls the plan is blocked on
         self._samples: dict[str, int] = {}
         self._log: list[str] = []
-        base = limits or sandbox.Limits()
+        # Plans mostly wait on models: without a budget in seconds, a run may take 10 minutes.
+        base = limits or sandbox.Limits(wall_seconds=DEFAULT_WALL_SECONDS)
         seconds_left = self.ledger.remaining()["seconds"]
         wall = min(base.wall_seconds, base.wall_seconds if seconds_left is None else seconds_left)
         wall = max(wall, 0.01)

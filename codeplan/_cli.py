@@ -59,17 +59,7 @@ def exec_command(
     if as_json:
         click.echo(result.model_dump_json(indent=2))
     else:
-        click.echo(f"status: {result.status}")
-        if result.error:
-            click.echo(f"error: {result.error}")
-        usage = result.usage
-        click.echo(
-            f"spent: ${usage.usd:.6f}, {usage.tokens} tokens, {usage.calls} model calls "
-            f"({usage.cached_calls} cached), {usage.wall_seconds:.2f} s"
-        )
-        click.echo("output:")
-        out = result.output
-        click.echo(out if isinstance(out, str) else json.dumps(out, indent=2))
+        _report(result, show_plan=False)
     sys.exit(EXIT[result.status])
 
 
@@ -152,9 +142,8 @@ def _report(result: Any, show_plan: bool) -> None:
         for attempt in result.plans:
             click.echo(f"--- plan {attempt.number} ({attempt.planner}): {attempt.status}")
             click.echo(attempt.source)
-    click.echo(
-        f"status: {result.status}" + ("" if result.passed else " (requirements not all met)")
-    )
+    unmet = result.verdict is not None and not result.passed
+    click.echo(f"status: {result.status}" + (" (requirements not all met)" if unmet else ""))
     if result.error:
         click.echo(f"error: {result.error}")
     for check in (result.verdict or {}).get("results", []):
@@ -163,7 +152,8 @@ def _report(result: Any, show_plan: bool) -> None:
     usage = result.usage
     click.echo(
         f"spent: ${usage.usd:.6f}, {usage.tokens} tokens, {usage.calls} model calls "
-        f"({usage.cached_calls} cached), {usage.wall_seconds:.1f} s, {len(result.plans)} plan(s)"
+        f"({usage.cached_calls} cached), {usage.wall_seconds:.2f} s"
+        + (f", {len(result.plans)} plan(s)" if result.plans else "")
     )
     click.echo("output:")
     out = result.output

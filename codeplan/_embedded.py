@@ -24,7 +24,6 @@ Neither litellm nor xllamacpp is imported when this module is imported.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import importlib
 import importlib.util
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import UserError
+from ._providers import handler_base, respond
 
 __all__ = [
     "EMBEDDED_MODEL",
@@ -389,7 +389,7 @@ def _handler_class(litellm: Any) -> type:
         )
         return error
 
-    class EmbeddedHandler(litellm.CustomLLM):
+    class EmbeddedHandler(handler_base(litellm)):  # type: ignore[misc]
         def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> Any:
             name = model.removeprefix(PROVIDER + "/")
             if name != _NAME:
@@ -427,19 +427,10 @@ def _handler_class(litellm: Any) -> type:
             usage = result["usage"]
             prompt = int(usage.get("prompt_tokens") or 0)
             completion = int(usage.get("completion_tokens") or 0)
-            response = kwargs["model_response"]
-            response.choices[0].message.content = result["text"]
-            response.choices[0].finish_reason = result["finish_reason"]
-            response.model = EMBEDDED_MODEL
-            response.usage = litellm.Usage(
-                prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
-            )
-            return response
-
-        async def acompletion(
-            self, model: str, messages: Messages, *args: Any, **kwargs: Any
-        ) -> Any:
-            # For asyncio users of litellm.acompletion: generation must not block their loop.
-            return await asyncio.to_thread(self.completion, model, messages, *args, **kwargs)
+            return respond(
+                litellm, kwargs["model_response"], text=result["text"],
+                finish_reason=result["finish_reason"], model=EMBEDDED_MODEL,
+                prompt_tokens=prompt, completion_tokens=completion,
+            )  # fmt: skip
 
     return EmbeddedHandler

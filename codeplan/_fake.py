@@ -22,7 +22,6 @@ litellm is imported on first use only, never when this module is imported.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import threading
 import time
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import UserError
+from ._providers import handler_base, respond
 
 __all__ = [
     "PROVIDER",
@@ -304,7 +304,7 @@ class FakeModel:
 def _handler_class(litellm: Any) -> type:
     """The `litellm.CustomLLM` subclass that hands calls to a `FakeModel` (built lazily)."""
 
-    class FakeHandler(litellm.CustomLLM):
+    class FakeHandler(handler_base(litellm)):  # type: ignore[misc]
         def __init__(self, provider: FakeModel) -> None:
             super().__init__()
             self.provider = provider
@@ -315,20 +315,11 @@ def _handler_class(litellm: Any) -> type:
             text, prompt, completion, truncated = self.provider.serve(
                 _short(model), messages, max_tokens
             )
-            response = kwargs["model_response"]
-            response.choices[0].message.content = text
-            response.choices[0].finish_reason = "length" if truncated else "stop"
-            response.model = _PREFIX + _short(model)
-            response.usage = litellm.Usage(
-                prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
-            )
-            return response
-
-        async def acompletion(
-            self, model: str, messages: Messages, *args: Any, **kwargs: Any
-        ) -> Any:
-            # For asyncio users of litellm.acompletion; latency must not block their loop.
-            return await asyncio.to_thread(self.completion, model, messages, *args, **kwargs)
+            return respond(
+                litellm, kwargs["model_response"], text=text,
+                finish_reason="length" if truncated else "stop", model=_PREFIX + _short(model),
+                prompt_tokens=prompt, completion_tokens=completion,
+            )  # fmt: skip
 
     return FakeHandler
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 
@@ -14,6 +14,19 @@ from stdlib_tools import parse_requirement
 from ._errors import UserError
 
 Check = Callable[[str], Any]
+Repair = Callable[[str], str]
+
+OnFail = Literal["fix", "repair", "drop", "warn", "fail"]
+"""What happens when a draft misses a requirement:
+
+* ``fix`` (the default): repair the draft in code when the requirement has a repair,
+  otherwise (or if the repair does not take) ask the model to fix it, with the reason;
+* ``repair``: repair in code only; never spend a model call on this requirement;
+* ``drop``: ditch the draft; it is never repaired, fixed or selected;
+* ``warn``: accept the draft anyway; the Result lists the miss as a warning;
+* ``fail``: the run fails at once if its final output misses it; no repair, fix or rewrite.
+"""
+ON_FAIL: tuple[OnFail, ...] = ("fix", "repair", "drop", "warn", "fail")
 
 
 class Requirement(pydantic.BaseModel):
@@ -33,6 +46,8 @@ class Requirement(pydantic.BaseModel):
     description: str
     mandatory: bool = True
     check: Check | None = pydantic.Field(default=None, exclude=True)
+    repair: Repair | None = pydantic.Field(default=None, exclude=True)
+    on_fail: OnFail = "fix"
 
 
 def as_requirement(item: Any) -> Requirement:
@@ -48,7 +63,12 @@ def as_requirement(item: Any) -> Requirement:
             raise UserError("A requirement string is empty; describe what the result must do.")
         known = parse_requirement(item)  # "at most 50 words", "valid JSON", ...: code checks
         if known is not None:
-            return Requirement(name=known.name, description=item.strip(), check=known.check)
+            return Requirement(
+                name=known.name,
+                description=item.strip(),
+                check=known.check,
+                repair=getattr(known, "repair", None),
+            )
         return Requirement(name=_slug(item), description=item.strip())
     if callable(item):
         name = getattr(item, "__name__", "check")

@@ -36,7 +36,8 @@ from ._fake import fake_model
 from ._graph import Edge, Graph, Node
 from ._primitives import Primitive, primitive
 from ._reference import api_reference
-from ._requirements import Requirement
+from ._repair import RequirementOutcome, repair_text
+from ._requirements import OnFail, Requirement
 from ._result import Attempt, Result, RunUsage
 from ._runtime import Context, Logged, NodeFinished, NodeStarted, Spent
 from ._solve import AttemptStarted, run, run_async
@@ -55,11 +56,13 @@ __all__ = [
     "ModelError",
     "Node",
     "NodeFinished",
+    "OnFail",
     "NodeStarted",
     "PlanError",
     "Primitive",
     "PrimitiveFailed",
     "Requirement",
+    "RequirementOutcome",
     "Result",
     "RunUsage",
     "SandboxViolation",
@@ -71,6 +74,7 @@ __all__ = [
     "execute_async",
     "fake_model",
     "primitive",
+    "repair_text",
     "run",
     "run_async",
 ]

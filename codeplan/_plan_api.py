@@ -14,6 +14,7 @@ import stdlib_tools
 
 from ._errors import BudgetExceeded, PlanError
 from ._primitives import Primitive, primitive
+from ._repair import repair_text
 from ._requirements import Requirement, as_requirement, judged, run_check
 from ._requirements import verdict as make_verdict
 from ._runtime import Context
@@ -42,9 +43,11 @@ async def generate(
 
     `model` picks another model than the run's; `system` sets a system message.
     """
-    return await ctx.complete(
+    text = await ctx.complete(
         prompt, max_tokens=max_tokens, temperature=temperature, model=model, system=system
     )
+    ctx.lineage.add(text, "generated")
+    return text
 
 
 @primitive(uses_model=True)
@@ -56,12 +59,14 @@ async def best_of(
     max_tokens: int = 512,
     models: list[str] | None = None,
     stop_early: bool = False,
+    repair: bool = False,
     ctx: Context,
 ) -> list[str]:
     """`n` completions of `prompt` at once (up to n model calls), as a list of drafts.
 
-    `models` samples round-robin from several models. With `stop_early=True` each
-    draft is validated as it arrives; the first that passes every requirement
+    `models` samples round-robin from several models. With `repair=True` each draft
+    gets the free code repairs as it arrives (see `repair`). With `stop_early=True`
+    each draft is validated as it arrives; the first that passes every requirement
     stops the rest (their calls are cancelled, saving their cost) and comes first.
     Candidates refused by the budget are left out; the call fails only if none ran.
     """
@@ -71,19 +76,27 @@ async def best_of(
     winner: list[int] = []
     refused: list[BudgetExceeded] = []
 
+    # With stop_early a candidate keeps its slot until it is validated, so a model that
+    # serves one call at a time never starts a candidate that a pass would cancel.
+    slots = trio.Semaphore(ctx.concurrency if stop_early else n)
+
     async def one(i: int, scope: trio.CancelScope) -> None:
         model = models[i % len(models)] if models else None
-        try:
-            text = await ctx.complete(
-                prompt, max_tokens=max_tokens, temperature=temperature, model=model
-            )
-        except BudgetExceeded as err:
-            refused.append(err)
-            return
-        drafts[i] = text
-        if stop_early and not winner and (await check(text, None, ctx))["passed"]:
-            winner.append(i)
-            scope.cancel()
+        async with slots:
+            try:
+                text = await ctx.complete(
+                    prompt, max_tokens=max_tokens, temperature=temperature, model=model
+                )
+            except BudgetExceeded as err:
+                refused.append(err)
+                return
+            ctx.lineage.add(text, "generated")
+            if repair:
+                text = repaired(text, ctx)
+            drafts[i] = text
+            if stop_early and not winner and (await check(text, None, ctx))["passed"]:
+                winner.append(i)
+                scope.cancel()
 
     async with trio.open_nursery() as nursery:
         for i in range(n):
@@ -108,7 +121,17 @@ async def check(draft: str, requirements: list[str] | None, ctx: Context) -> Ver
     async with trio.open_nursery() as nursery:
         for i, req in enumerate(chosen):
             nursery.start_soon(one, i, req)
-    return make_verdict([r for r in results if r is not None])
+    done = [r for r in results if r is not None]
+    ctx.lineage.note(draft, done)
+    return make_verdict(done)
+
+
+def repaired(draft: str, ctx: Context) -> str:
+    """`draft` with the task requirements' code repairs applied (recorded in the lineage)."""
+    text, applied = repair_text(draft, ctx.requirements)
+    if applied:
+        ctx.lineage.add(text, "repaired", parent=draft)
+    return text
 
 
 async def judge_one(draft: str, req: Requirement, ctx: Context) -> dict[str, Any]:
@@ -126,7 +149,10 @@ async def validate(draft: str, requirements: list[str] | None = None, *, ctx: Co
     """Check `draft` against the task's requirements (or the given ones, by name or as
     new descriptions). Returns a verdict record: `.passed` (every mandatory requirement
     met), `.score` (0-1, the mean), `.results` (per requirement: name, passed, score,
-    reason). Code checks are free; each described requirement costs one judge call.
+    reason, on_fail), `.dropped` (it misses a requirement whose on_fail is "drop": ditch
+    it), `.warnings` (missed "warn" requirements, which do not fail it), `.fatal` (missed
+    "fail" requirements). Code checks are free; each described requirement costs one
+    judge call.
     """
     return await check(draft, requirements, ctx)
 
@@ -139,28 +165,70 @@ async def judge(draft: str, requirement: str, *, ctx: Context) -> dict[str, Any]
     return await judge_one(draft, as_requirement(requirement), ctx)
 
 
-@primitive(uses_model=True)
-async def fix(draft: str, verdict: Verdict, *, max_tokens: int = 512, ctx: Context) -> str:
-    """Rewrite `draft` so it meets the requirements its `verdict` says it misses.
-    Returns the draft unchanged (at no cost) when the verdict already passed;
-    otherwise costs one model call.
+@primitive
+def repair(draft: str, *, ctx: Context) -> str:
+    """`draft` with free code repairs for the requirements it misses (case, quotes,
+    commas, an ending, a postscript, a title, a length limit, bullets, ...). A repair is
+    kept only if every requirement that passed still passes. Free: no model call.
     """
-    failing = [r for r in verdict.get("results", []) if not r.get("passed")]
-    if verdict.get("passed") or not failing:
+    return repaired(draft, ctx)
+
+
+@primitive(uses_model=True)
+async def fix(
+    draft: str, verdict: Verdict | None = None, *, max_tokens: int = 512, ctx: Context
+) -> str:
+    """Make `draft` meet the requirements its `verdict` says it misses (validated here
+    when no verdict is given). Code repairs come first and are free; if a requirement
+    whose on_fail is "fix" still fails, the model rewrites the draft with the reasons
+    (one model call) and the rewrite is repaired again. Returns the draft unchanged, at
+    no cost, when the verdict passed or says the draft is dropped.
+    """
+    if verdict is None:
+        verdict = await check(draft, None, ctx)
+    if verdict.get("passed") or verdict.get("dropped"):
         return draft
+    text = repaired(draft, ctx)
+    if text != draft:
+        verdict = _recheck(text, verdict, ctx)
+    by_name = {r.name: r for r in ctx.requirements}
+    failing = [
+        r
+        for r in verdict.get("results", [])
+        if not r.get("passed")
+        and r.get("on_fail", "fix") == "fix"
+        and (r["name"] not in by_name or by_name[r["name"]].mandatory)
+    ]
+    if not failing:
+        return text
     problems = "\n".join(f"- {r['name']}: {r.get('reason', '')}" for r in failing)
     prompt = (
-        f"TASK: {ctx.task}\n\nDRAFT:\n{draft}\n\nThe draft misses these requirements:\n"
+        f"TASK: {ctx.task}\n\nDRAFT:\n{text}\n\nThe draft misses these requirements:\n"
         f"{problems}\n\nRewrite the draft so it meets every requirement. Reply with the "
         "new text only."
     )
-    return await ctx.complete(prompt, max_tokens=max_tokens, temperature=0.3)
+    rewrite = await ctx.complete(prompt, max_tokens=max_tokens, temperature=0.3)
+    ctx.lineage.add(rewrite, "fixed", parent=text)
+    return repaired(rewrite, ctx)
+
+
+def _recheck(text: str, verdict: Verdict, ctx: Context) -> Verdict:
+    """`verdict` with its code checks redone on `text` (judged results are kept)."""
+    by_name = {r.name: r for r in ctx.requirements}
+    results = []
+    for result in verdict.get("results", []):
+        requirement = by_name.get(result["name"])
+        if requirement is not None and requirement.check is not None:
+            result = run_check(requirement, text)
+        results.append(result)
+    return make_verdict(results)
 
 
 def _ranked(drafts: list[str], verdicts: list[Verdict]) -> list[tuple[str, Verdict]]:
+    """Drafts best first (passed, then score), without those a verdict says to drop."""
     if len(drafts) != len(verdicts):
         raise ValueError(f"got {len(drafts)} drafts but {len(verdicts)} verdicts; pass one each.")
-    pairs = list(zip(drafts, verdicts, strict=True))
+    pairs = [p for p in zip(drafts, verdicts, strict=True) if not p[1].get("dropped")]
     return sorted(
         pairs, key=lambda p: (bool(p[1].get("passed")), p[1].get("score", 0)), reverse=True
     )
@@ -168,18 +236,28 @@ def _ranked(drafts: list[str], verdicts: list[Verdict]) -> list[tuple[str, Verdi
 
 @primitive
 def top(drafts: list[str], verdicts: list[Verdict], k: int = 1) -> list[str]:
-    """Keep the `k` best drafts by verdict (passed first, then score); ditch the rest.
-    Free: no model call.
+    """Keep the `k` best drafts by verdict (passed first, then score); ditch the rest,
+    and every draft whose verdict says `dropped`. Free: no model call.
     """
     return [d for d, _ in _ranked(drafts, verdicts)[: max(k, 0)]]
 
 
 @primitive
 def select(drafts: list[str], verdicts: list[Verdict]) -> str:
-    """The single best draft by verdict (passed first, then score). Free."""
+    """The single best draft by verdict (passed first, then score), never a dropped
+    one. Free.
+    """
     if not drafts:
         raise ValueError("select needs at least one draft.")
-    return _ranked(drafts, verdicts)[0][0]
+    ranked = _ranked(drafts, verdicts)
+    if not ranked:
+        missed = sorted({r["name"] for v in verdicts for r in v.get("results", [])
+                         if not r.get("passed") and r.get("on_fail") == "drop"})  # fmt: skip
+        raise PlanError(
+            f"select: all {len(drafts)} drafts were dropped: they miss {', '.join(missed)}, "
+            "whose on_fail is 'drop'. Generate more drafts, or relax that policy."
+        )
+    return ranked[0][0]
 
 
 @primitive(uses_model=True)
@@ -190,7 +268,9 @@ async def merge(
     listed = "\n\n".join(f"DRAFT {i + 1}:\n{d}" for i, d in enumerate(drafts))
     how = instruction or "Merge them into one text that meets the task's requirements."
     prompt = f"TASK: {ctx.task}\n\n{listed}\n\n{how} Reply with the merged text only."
-    return await ctx.complete(prompt, max_tokens=max_tokens, temperature=0.3)
+    text = await ctx.complete(prompt, max_tokens=max_tokens, temperature=0.3)
+    ctx.lineage.add(text, "generated")
+    return text
 
 
 @primitive
@@ -220,6 +300,7 @@ BUILTINS: tuple[Primitive, ...] = (
     best_of,
     validate,
     judge,
+    repair,
     fix,
     top,
     select,

@@ -11,14 +11,22 @@ import sandbox
 from ._graph import Graph
 from ._requirements import Requirement
 
-# The Maestro loop in the plan language: several candidates at once, validate, ditch
-# the weak, fix the survivors, validate, select. Used when the planner model cannot
-# write code (the embedded model) and as the fallback when a planner fails.
+# The Maestro loop in the plan language: several candidates at once, each repaired in
+# code as it arrives (the first that passes stops the rest), validate, ditch the weak and
+# the dropped, fix the survivors (code repairs first, then the model), validate, select.
+# Used when the planner model cannot write code (the embedded model) and as the fallback
+# when a planner fails.
 DEFAULT_PLAN = """\
-drafts = best_of(CANDIDATES, TASK)
+drafts = best_of(CANDIDATES, TASK, repair=True, stop_early=True)
 verdicts = [validate(d) for d in drafts]
-ranked = sorted(zip(drafts, verdicts), key=lambda p: (p[1].passed, p[1].score), reverse=True)
-if ranked[0][1].passed:
+ranked = sorted(
+    [(d, v) for d, v in zip(drafts, verdicts) if not v.dropped],
+    key=lambda p: (p[1].passed, p[1].score),
+    reverse=True,
+)
+if not ranked:
+    result = select(drafts, verdicts)
+elif ranked[0][1].passed:
     result = ranked[0][0]
 else:
     survivors = ranked[:2]
@@ -34,6 +42,10 @@ Write the plan as one Python program in a single ```python block. Rules:
   waits for it. So write independent calls one after another: they run in parallel.
 - TASK (str) and REQUIREMENTS (list of str) are already defined.
 - Assign the final answer (a string) to `result`.
+- Each requirement has an on_fail policy that validate, repair, fix, top and select
+  already honour: fix = code repair, then a model fix; repair = code repair only;
+  drop = ditch the draft (verdict.dropped); warn = accept it; fail = no second chance.
+  Code repairs (`repair`, `best_of(..., repair=True)`) are free: use them before `fix`.
 - Spend wisely: the budget below is a hard limit; a call that would exceed it raises
   BudgetExceeded (you may catch it and keep what you have)."""
 
@@ -62,13 +74,20 @@ def plan_prompt(
     remaining: dict[str, float | None],
     estimates: str,
 ) -> str:
-    listed = "\n".join(f"- {r.name}: {r.description}" for r in requirements) or "- (none)"
+    listed = "\n".join(_requirement_line(r) for r in requirements) or "- (none)"
     left = ", ".join(f"{k}={_show(v)}" for k, v in remaining.items() if v is not None)
     return (
         f"{RULES}\n\nPLAN API\n{reference}\n\nCOST AND LATENCY PER CALL (estimates)\n"
         f"{estimates}\n\nBUDGET LEFT: {left or 'no caps'}\n\nTASK:\n{task}\n\n"
         f"REQUIREMENTS:\n{listed}\n"
     )
+
+
+def _requirement_line(requirement: Requirement) -> str:
+    how = "judged by the model" if requirement.check is None else "code check, free"
+    if requirement.repair is not None:
+        how += "; repairable in code"
+    return f"- {requirement.name}: {requirement.description} [{how}; on_fail={requirement.on_fail}]"
 
 
 def rewrite_prompt(base: str, source: str, trace: str, verdict: dict[str, Any] | None) -> str:

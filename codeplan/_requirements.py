@@ -113,6 +113,7 @@ def _result(requirement: Requirement, passed: bool, score: float, reason: str) -
         "score": round(score, 4),
         "reason": reason,
         "mandatory": requirement.mandatory,
+        "on_fail": requirement.on_fail,
     }
 
 
@@ -128,10 +129,21 @@ def judged(requirement: Requirement, reply: str) -> dict[str, Any]:
 
 
 def verdict(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """The overall verdict: passes when every mandatory requirement does."""
+    """The overall verdict: passes when every mandatory requirement does.
+
+    A missed ``warn`` requirement does not fail the verdict; it is listed in `warnings`.
+    `dropped` says a ``drop`` requirement was missed (ditch the draft); `fatal` lists the
+    missed ``fail`` requirements.
+    """
     scores = [r["score"] for r in results]
+    missed = [r for r in results if not r["passed"]]
     return {
-        "passed": all(r["passed"] for r in results if r["mandatory"]),
+        "passed": all(
+            r["passed"] for r in results if r["mandatory"] and r.get("on_fail") != "warn"
+        ),
         "score": round(sum(scores) / len(scores), 4) if scores else 1.0,
         "results": results,
+        "dropped": any(r.get("on_fail") == "drop" for r in missed),
+        "warnings": [r["name"] for r in missed if r.get("on_fail") == "warn"],
+        "fatal": [r["name"] for r in missed if r.get("on_fail") == "fail"],
     }

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import pydantic
 
 from ._graph import Graph, Node
+from ._repair import RequirementOutcome
 
 Status = Literal["ok", "error", "rejected", "budget_exhausted", "timeout"]
 
@@ -42,6 +43,7 @@ class Attempt(pydantic.BaseModel):
     error: str | None = None
     output: Any = None
     verdict: dict[str, Any] | None = None
+    outcomes: list[RequirementOutcome] = pydantic.Field(default_factory=list)
     graph: Graph = pydantic.Field(default_factory=Graph)
     usage: RunUsage = pydantic.Field(default_factory=RunUsage)
 
@@ -64,6 +66,9 @@ class Result(pydantic.BaseModel):
         usage: USD, tokens, model calls, wall time and steps spent.
         log: what the plan printed.
         verdict: from `codeplan.run`: the output judged against each requirement.
+        outcomes: from `codeplan.run`: per requirement, whether the output meets it and
+            how: as generated, repaired in code, fixed by the model, or not at all.
+        warnings: missed requirements whose on_fail is "warn" (accepted anyway).
         plans: from `codeplan.run`: every plan attempt (source, status, graph, usage).
     """
 
@@ -77,6 +82,8 @@ class Result(pydantic.BaseModel):
     usage: RunUsage = pydantic.Field(default_factory=RunUsage)
     log: str = ""
     verdict: dict[str, Any] | None = None
+    outcomes: list[RequirementOutcome] = pydantic.Field(default_factory=list)
+    warnings: list[str] = pydantic.Field(default_factory=list)
     plans: list[Attempt] = pydantic.Field(default_factory=list)
 
     @property

@@ -25,6 +25,7 @@ from ._errors import BudgetExceeded, ModelError, PlanError, PrimitiveFailed, Use
 from ._graph import Graph, Node
 from ._models import ModelClient, ModelReply
 from ._primitives import Primitive
+from ._repair import Lineage
 from ._requirements import Requirement
 from ._result import Result, RunUsage
 
@@ -72,6 +73,8 @@ class Context:
         self.model = run.model
         self.judge_model = run.judge_model
         self.ledger = run.ledger
+        self.lineage = run.lineage
+        self.concurrency = int(run.limiter.total_tokens)  # model calls at once
 
     def requirements_named(self, names: Sequence[str] | None) -> list[Requirement]:
         """The task's requirements, or those named (unknown names are new descriptions)."""
@@ -181,6 +184,7 @@ class Run:
         pool: sandbox.Sandbox,
         ledger: Ledger | None = None,
         constants: dict[str, Any] | None = None,
+        lineage: Lineage | None = None,
     ):
         self.task = task
         self.requirements = requirements
@@ -195,6 +199,7 @@ class Run:
         embedded = model.startswith("embedded/")
         self.limiter = trio.CapacityLimiter(1 if embedded else max_concurrency)
         self.ledger = ledger or Ledger(budget)  # shared by every attempt of a run
+        self.lineage = lineage or Lineage()  # where each text came from; shared likewise
         self.extra_constants = dict(constants or {})
         self.graph = Graph()
         self.listeners = list(listeners)

@@ -19,6 +19,7 @@ from ._cache import CallCache
 from ._errors import BudgetExceeded, ModelError, UserError
 from ._models import ModelClient
 from ._primitives import Primitive, reference, registry
+from ._repair import Lineage, RequirementOutcome, outcomes
 from ._requirements import Requirement, as_requirement
 from ._result import Attempt, Result, RunUsage
 from ._runtime import Listener, Run, budgeted_call
@@ -71,6 +72,7 @@ class Solver:
         self.listeners = listeners
         self.client = client
         self.ledger = Ledger(budget)
+        self.lineage = Lineage()  # where each text came from, across attempts
         self.planning = RunUsage()
         self.attempts: list[Attempt] = []
         self._started = time.monotonic()
@@ -81,7 +83,7 @@ class Solver:
             judge_model=self.judge_model, budget=self.budget, primitives=self.primitives,
             prelude=self.prelude, client=self.client, max_concurrency=self.max_concurrency,
             limits=self.limits, listeners=self.listeners, pool=_default_pool(),
-            ledger=self.ledger, constants=constants,
+            ledger=self.ledger, constants=constants, lineage=self.lineage,
         )  # fmt: skip
 
     def _emit(self, event: Any) -> None:
@@ -99,6 +101,8 @@ class Solver:
             self.attempts.append(attempt)
             if attempt.passed or self.ledger.exhausted or attempt.status == "timeout":
                 break
+            if attempt.verdict and attempt.verdict.get("fatal"):
+                break  # a requirement whose on_fail is "fail": no rewrite
             if number > self.max_rewrites or self.planner_model is None:
                 break
             try:
@@ -110,17 +114,21 @@ class Solver:
     async def _attempt(self, number: int, author: str, source: str) -> Attempt:
         result = await self._run({"CANDIDATES": self.candidates}).execute(source)
         verdict = None
+        met: list[RequirementOutcome] = []
         if result.output is not None and result.status in ("ok", "budget_exhausted"):
             verdict = await self._judge(result.output)
+            if verdict is not None:
+                text = _text(result.output)
+                met = outcomes(text, verdict, self.requirements, self.lineage)
         return Attempt(
             number=number, planner=author, source=source, status=result.status,
-            error=result.error, output=result.output, verdict=verdict, graph=result.graph,
-            usage=result.usage,
+            error=result.error, output=result.output, verdict=verdict, outcomes=met,
+            graph=result.graph, usage=result.usage,
         )  # fmt: skip
 
     async def _judge(self, output: Any) -> dict[str, Any] | None:
         """Validate the final output with the same machinery (and cache) as plans do."""
-        text = output if isinstance(output, str) else json.dumps(output)
+        text = _text(output)
         check = await self._run({"OUTPUT": text}).execute("result = validate(OUTPUT)\n")
         self.planning = self.planning + check.usage
         return check.output if check.status in ("ok", "budget_exhausted") else None
@@ -204,14 +212,30 @@ class Solver:
             usage = usage + attempt.usage
         usage = usage + self.planning
         usage.wall_seconds = time.monotonic() - self._started
-        status = best.status
+        status, error = best.status, best.error
         if self.ledger.exhausted is not None and not best.passed:
             status = "budget_exhausted"
+        fatal = best.verdict.get("fatal") if best.verdict else None
+        if fatal and status == "ok":
+            status = "error"
+            error = (
+                f"The output misses {', '.join(fatal)}, whose on_fail is 'fail'; the run "
+                "stopped without repairing, fixing or rewriting it."
+            )
+        warnings = [
+            f"{o.name} ({o.description}) is not met: {o.reason} — accepted (on_fail='warn')"
+            for o in best.outcomes
+            if not o.passed and o.on_fail == "warn"
+        ]
         return Result(
-            status=status, output=best.output, error=best.error, plan=best.source,
-            graph=best.graph, usage=usage, verdict=best.verdict, plans=self.attempts,
-            best_effort=best.status != "ok",
+            status=status, output=best.output, error=error, plan=best.source,
+            graph=best.graph, usage=usage, verdict=best.verdict, outcomes=best.outcomes,
+            warnings=warnings, plans=self.attempts, best_effort=best.status != "ok",
         )  # fmt: skip
+
+
+def _text(output: Any) -> str:
+    return output if isinstance(output, str) else json.dumps(output)
 
 
 class _Unusable(Exception):

@@ -104,7 +104,7 @@ def test_without_a_planner_model_the_default_plan_runs():
     )
     assert result.status == "ok", result.error
     assert result.plans[0].planner == "default plan"
-    assert "best_of(CANDIDATES, TASK)" in result.plans[0].source
+    assert "best_of(CANDIDATES, TASK" in result.plans[0].source
     assert result.passed
     assert [n.primitive for n in result.graph.nodes][:1] == ["best_of"]
 

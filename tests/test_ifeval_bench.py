@@ -102,17 +102,24 @@ def test_sequential_stops_at_the_first_output_that_passes() -> None:
     prompt = _prompt("punctuation:no_comma", {})
     outcomes = run_arms(prompt, ["sequential"], model="fake/echo", candidates=4)
     assert outcomes["sequential"].calls == 1
-    assert outcomes["sequential"].extra == {"attempts": 1, "call_budget": 4}
+    assert outcomes["sequential"].extra == {"attempts": 1, "call_budget": 6}
 
 
-def test_sequential_gets_as_many_calls_as_codeplan_made() -> None:
+def test_arms_share_the_drafts_and_sequential_gets_the_default_plans_generations() -> None:
     prompt = _prompt("punctuation:no_comma", {})
     failing = Prompt(key=2, prompt="Say a, b.", instruction_id_list=prompt.instruction_id_list,
                      kwargs=prompt.kwargs)  # fmt: skip
-    outcomes = run_arms(failing, ["codeplan", "sequential"], model="fake/echo", calls=6)
-    assert outcomes["codeplan"].calls >= 1
-    assert outcomes["sequential"].calls == outcomes["codeplan"].calls
-    assert [o.status for o in outcomes.values()] == ["ok", "ok"]
+    arms = ["select", "oracle", "codeplan", "sequential"]
+    outcomes = run_arms(failing, arms, model="fake/echo", candidates=4, calls=12)
+    # The echo never loses its comma: sequential spends the 4 drafts + 2 fixes' worth.
+    assert outcomes["sequential"].calls == 6
+    assert outcomes["select"].calls == outcomes["oracle"].calls == 4
+    # codeplan's best_of found the shared drafts in its cache (the keys match) and is
+    # charged for those it consumed, as drawn.
+    used = outcomes["codeplan"].extra["drafts_used"]
+    assert 1 <= used <= 4 and outcomes["codeplan"].calls >= used
+    assert outcomes["codeplan"].tokens >= outcomes["select"].tokens * used // 4
+    assert [o.status for o in outcomes.values()] == ["ok"] * 4
 
 
 def test_a_tiny_run_writes_json_markdown_and_plot_for_all_arms(tmp_path: Any) -> None:
@@ -127,13 +134,13 @@ def test_a_tiny_run_writes_json_markdown_and_plot_for_all_arms(tmp_path: Any) ->
         "tiny_accuracy_vs_tokens.svg",
     }
     data = json.loads(paths["json"].read_text())
-    assert set(data) == {"config", "totals", "ratios", "agreement", "prompts"}
+    assert set(data) == {"config", "totals", "ratios", "satisfied", "agreement", "prompts"}
     assert list(data["totals"]) == list(ARMS)
     for totals in data["totals"].values():
         assert {"prompt_strict", "prompt_loose", "instruction_strict", "instruction_loose",
                 "tokens", "calls", "wall_seconds", "tokens_per_prompt"} <= set(totals)  # fmt: skip
         assert totals["prompts"] == 3 and totals["crashed"] == 0
-    assert set(data["ratios"]) == {"codeplan/single", "codeplan/sequential"}
+    assert set(data["ratios"]) == {f"codeplan/{a}" for a in ARMS if a != "codeplan"}
     assert {i for p in prompts for i in p.instruction_id_list} == set(data["agreement"])
     row = data["prompts"][0]
     assert set(row["arms"]) == set(ARMS)

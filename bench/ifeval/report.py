@@ -18,7 +18,10 @@ from typing import Any
 
 ACCURACY = ("prompt_strict", "prompt_loose", "instruction_strict", "instruction_loose")
 COSTS = ("tokens", "calls", "wall_seconds")
-COLORS = {"single": "#d62728", "codeplan": "#1f77b4", "sequential": "#2ca02c"}
+COLORS = {
+    "single": "#d62728", "select": "#ff7f0e", "repair": "#9467bd", "codeplan": "#1f77b4",
+    "sequential": "#2ca02c", "oracle": "#7f7f7f",
+}  # fmt: skip
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -56,16 +59,25 @@ def totals(rows: Sequence[dict[str, Any]], arms: Sequence[str]) -> dict[str, dic
 
 
 def ratios(arm_totals: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
-    """codeplan/single and codeplan/sequential for every accuracy and cost figure."""
+    """codeplan / every other arm, for every accuracy and cost figure."""
     out: dict[str, dict[str, float | None]] = {}
     if "codeplan" not in arm_totals:
         return out
     mine = arm_totals["codeplan"]
-    for other in ("single", "sequential"):
-        if other in arm_totals:
-            theirs = arm_totals[other]
+    for other, theirs in arm_totals.items():
+        if other != "codeplan":
             out[f"codeplan/{other}"] = {k: ratio(mine[k], theirs[k]) for k in ACCURACY + COSTS}
     return out
+
+
+def satisfied(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How the codeplan arm's outputs met their requirements: generated, repaired, fixed..."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        outcome = row["arms"].get("codeplan") or {}
+        for how in (outcome.get("extra") or {}).get("how", {}).values():
+            counts[how] = counts.get(how, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def agreement(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -134,6 +146,9 @@ def markdown(summary: dict[str, Any]) -> str:
         for name, values in summary["ratios"].items():
             cells = [_fmt(values[k]) for k in ACCURACY + COSTS]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if summary.get("satisfied"):
+        met = ", ".join(f"{how} {n}" for how, n in summary["satisfied"].items())
+        lines += ["", f"How the codeplan arm's outputs met their requirements: {met}."]
     lines += [
         "",
         "Agreement of codeplan's own validators with the official strict verifier, per "
@@ -217,6 +232,7 @@ def summarise(rows: Sequence[dict[str, Any]], config: dict[str, Any]) -> dict[st
         "config": config,
         "totals": arm_totals,
         "ratios": ratios(arm_totals),
+        "satisfied": satisfied(rows),
         "agreement": agreement(rows),
         "prompts": list(rows),
     }

@@ -1,7 +1,8 @@
-"""Run the IFEval comparison: single call vs codeplan vs sequential best-of-N, one command.
+"""Run the IFEval comparison and ablation: single call, best-of-N selection, + code repairs,
+codeplan's default plan (+ model fixes), sequential best-of-N, oracle selection; one command.
 
     python -m bench.ifeval.run                      # stratified 100 prompts, all arms
-    python -m bench.ifeval.run --n 12 --calls 8     # a quick look
+    python -m bench.ifeval.run --n 12 --arms single,codeplan   # a quick look
     python -m bench.ifeval.run --full               # all 541 prompts
     python -m bench.ifeval.run --model fake/echo --n 12 --out /tmp/ifeval
 
@@ -103,7 +104,7 @@ def parser() -> argparse.ArgumentParser:
     size.add_argument("--n", type=int, default=100, help="stratified subset size (default 100)")
     size.add_argument("--full", action="store_true", help="all 541 prompts")
     p.add_argument("--seed", type=int, default=0, help="subset seed (default 0)")
-    p.add_argument("--arms", type=_arms, default=list(ARMS), help="default: all three")
+    p.add_argument("--arms", type=_arms, default=list(ARMS), help="default: all six")
     p.add_argument("--candidates", type=int, default=4, help="codeplan drafts (default 4)")
     p.add_argument("--calls", type=int, default=12, help="codeplan call budget (default 12)")
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"default {DEFAULT_MODEL}")

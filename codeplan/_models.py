@@ -99,6 +99,10 @@ class ModelReply:
     attempts: int = 1
 
 
+DEFAULT_TIMEOUT = 60.0
+EMBEDDED_TIMEOUT = 300.0
+
+
 class ModelClient:
     """Calls models through litellm with a cache, a per-call timeout and retries.
 
@@ -107,6 +111,8 @@ class ModelClient:
             error); auth and bad-request errors fail at once.
         timeout: seconds one attempt may take; a call that takes longer fails with
             `ModelError` and is not retried (the abandoned request may still be billed).
+            Default: 60 s, or 300 s for the embedded model, which bills nothing and
+            generates at tens of tokens per second when the machine is busy.
         backoff: seconds before the first retry; doubled for each further retry.
         cache: a `CallCache` for identical calls, or None for no caching.
     """
@@ -115,27 +121,33 @@ class ModelClient:
         self,
         *,
         retries: int = 3,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         backoff: float = 0.5,
         cache: CallCache | None = None,
     ) -> None:
         problems = []
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             problems.append(f"retries must be an int >= 0, got {retries!r}")
-        if not timeout > 0:
+        if timeout is not None and not timeout > 0:
             problems.append(f"timeout must be > 0 seconds, got {timeout!r}")
         if not backoff >= 0:
             problems.append(f"backoff must be >= 0 seconds, got {backoff!r}")
         if problems:
             raise UserError("ModelClient() got bad arguments: " + "; ".join(problems) + ".")
         self.retries = retries
-        self.timeout = float(timeout)
+        self.timeout = None if timeout is None else float(timeout)
         self.backoff = float(backoff)
         self.cache = cache
 
+    def timeout_for(self, model: str) -> float:
+        """Seconds one attempt of a call to `model` may take."""
+        if self.timeout is not None:
+            return self.timeout
+        return EMBEDDED_TIMEOUT if model.startswith("embedded/") else DEFAULT_TIMEOUT
+
     def __repr__(self) -> str:
         return (
-            f"ModelClient(retries={self.retries}, timeout={self.timeout:g}, "
+            f"ModelClient(retries={self.retries}, timeout={self.timeout}, "
             f"backoff={self.backoff:g}, cache={self.cache!r})"
         )
 
@@ -216,7 +228,7 @@ class ModelClient:
         else:
             litellm = _prepare(model)
         call_kwargs = {
-            "timeout": self.timeout,  # so the abandoned HTTP request ends too
+            "timeout": self.timeout_for(model),  # so the abandoned HTTP request ends too
             **params,
             "model": model,
             "messages": [dict(m) for m in messages],
@@ -255,12 +267,13 @@ class ModelClient:
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                with trio.fail_after(self.timeout):
+                with trio.fail_after(self.timeout_for(model)):
                     response = await trio.to_thread.run_sync(call, abandon_on_cancel=True)
                 return response, attempt
             except trio.TooSlowError:
                 raise ModelError(
-                    f"`{model}` did not answer within {self.timeout:g} s (attempt {attempt} of "
+                    f"`{model}` did not answer within {self.timeout_for(model):g} s (attempt "
+                    f"{attempt} of "
                     f"{attempts}). The request was abandoned and not retried, since the provider "
                     "may still bill for it. Raise ModelClient(timeout=...) or lower max_tokens."
                 ) from None

@@ -82,7 +82,7 @@ def test_repairs_apply_in_stage_order_and_compose():
     )
     text, applied = repair_text("Hello There", [quoted, ends, LOWER])
     assert text == '"hello there bye."'
-    assert applied == ["lower", "ends", "quoted"]
+    assert applied == ["ends", "lower", "quoted"]  # plain functions are stage 1
 
 
 def test_a_repair_that_breaks_a_passing_requirement_is_not_kept():

@@ -6,6 +6,11 @@ validators take keyword-only bounds: ``at_most``, ``at_least``, ``exactly``,
 ``less_than``, ``more_than`` (one, or a low and a high one). Counting follows Google's
 IFEval (instruction_following_eval) where it has a convention.
 
+Repairs fix what code can: ``repair_<family>(text, ...)`` takes its check's parameters and
+returns a text the check accepts, or the text unchanged (lowercase, no commas, a title, a
+postscript, an ending, a length limit, bullet points, ...). A parsed requirement carries
+its repair as a `Repair`, with the `stage` at which it applies among several.
+
 Example:
 
 >>> from stdlib_tools import check_words, parse_requirement
@@ -14,6 +19,8 @@ Example:
 >>> parsed = parse_requirement("Wrap your entire response with double quotation marks.")
 >>> parsed.family, parsed.check('"Hi."')
 ('startend.quotation', (True, 'ok: wrapped in double quotes'))
+>>> parsed.repair("Hi."), parsed.repair.stage
+('"Hi."', 2)
 """
 
 from __future__ import annotations
@@ -51,6 +58,37 @@ from ._lengths import (
     check_words,
 )
 from ._parse import ParsedRequirement, parse_requirement
+from ._repairs import (
+    Repair,
+    repair_capital_words,
+    repair_forbidden_words,
+    repair_keyword_frequency,
+    repair_keywords,
+    repair_lowercase,
+    repair_no_commas,
+    repair_uppercase,
+)
+from ._repairs_format import (
+    repair_ends_with,
+    repair_json,
+    repair_postscript,
+    repair_quoted,
+    repair_repeats_request,
+    repair_starts_with,
+    repair_title,
+)
+from ._repairs_layout import (
+    repair_bullets,
+    repair_characters,
+    repair_divider_paragraphs,
+    repair_highlights,
+    repair_paragraphs,
+    repair_placeholders,
+    repair_sections,
+    repair_sentences,
+    repair_two_responses,
+    repair_words,
+)
 from ._text import (
     find_bullets,
     find_capital_words,
@@ -72,6 +110,7 @@ __all__ = [
     "Check",
     "Family",
     "ParsedRequirement",
+    "Repair",
     "StdlibToolsError",
     "UsageError",
     "calculate",
@@ -108,6 +147,30 @@ __all__ = [
     "find_placeholders",
     "find_titles",
     "parse_requirement",
+    "repair_bullets",
+    "repair_capital_words",
+    "repair_characters",
+    "repair_divider_paragraphs",
+    "repair_ends_with",
+    "repair_forbidden_words",
+    "repair_highlights",
+    "repair_json",
+    "repair_keyword_frequency",
+    "repair_keywords",
+    "repair_lowercase",
+    "repair_no_commas",
+    "repair_paragraphs",
+    "repair_placeholders",
+    "repair_postscript",
+    "repair_quoted",
+    "repair_repeats_request",
+    "repair_sections",
+    "repair_sentences",
+    "repair_starts_with",
+    "repair_title",
+    "repair_two_responses",
+    "repair_uppercase",
+    "repair_words",
     "split_divider_paragraphs",
     "split_paragraphs",
     "split_sections",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, cast, get_args
 
 from ._bounds import BoundArgs, Check
+
+if TYPE_CHECKING:
+    from ._repairs import Repair
 
 Family = Literal[
     "length.words",
@@ -45,12 +48,14 @@ Span = tuple[int, int]
 
 @dataclass(frozen=True)
 class Found:
-    """What a rule recognised: the check, and the spans of the text it accounts for."""
+    """What a rule recognised: the check, the spans of the text it accounts for, and the
+    repair of a text the check rejects (None where code cannot repair it)."""
 
     name: str
     family: Family
     check: Callable[[str], Check]
     spans: tuple[Span, ...]
+    repair: Repair | None = field(default=None, repr=False, compare=False)
 
 
 def word_set(words: str) -> frozenset[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ._bounds import Check
 from ._grammar import Family, Found, word_set
+from ._repairs import Repair
 from ._rules import RULES
 
 
@@ -27,20 +28,25 @@ class ParsedRequirement:
         description: the original requirement string.
         check: a function of the text returning ``(passed, reason)``.
         family: the kind of requirement, one of `FAMILIES`, e.g. ``"length.words"``.
+        repair: code that fixes a text the check rejects (a `Repair`), or None where only
+            a rewrite can (lower bounds on length, letter frequency).
 
-    Example (``codeplan.Requirement`` takes the same ``check``):
+    Example (``codeplan.Requirement`` takes the same ``check`` and ``repair``):
 
-    >>> parsed = parse_requirement("Answer in at most 50 words.")
+    >>> parsed = parse_requirement("Answer in at most 5 words.")
     >>> parsed.name, parsed.family
-    ('max_words_50', 'length.words')
+    ('max_words_5', 'length.words')
     >>> parsed.check("Short answer.")
-    (True, 'ok: 2 words (at most 50)')
+    (True, 'ok: 2 words (at most 5)')
+    >>> parsed.repair("One two three. Four five six.")
+    'One two three.'
     """
 
     name: str
     description: str
     check: Callable[[str], Check] = field(repr=False, compare=False)
     family: Family
+    repair: Repair | None = field(default=None, repr=False, compare=False)
 
 
 def parse_requirement(text: str) -> ParsedRequirement | None:
@@ -63,7 +69,7 @@ def parse_requirement(text: str) -> ParsedRequirement | None:
     for rule in RULES:
         found = rule(text)
         if found is not None and _only_filler_left(text, found):
-            return ParsedRequirement(found.name, text, found.check, found.family)
+            return ParsedRequirement(found.name, text, found.check, found.family, found.repair)
     return None
 
 

@@ -38,17 +38,37 @@ from ._keywords import (
     check_keywords,
     check_letter_frequency,
 )
+from ._repairs import (
+    Repair,
+    repair_forbidden_words,
+    repair_keyword_frequency,
+    repair_keywords,
+    repair_lowercase,
+    repair_no_commas,
+    repair_uppercase,
+)
+from ._repairs_format import (
+    repair_ends_with,
+    repair_json,
+    repair_postscript,
+    repair_quoted,
+    repair_starts_with,
+    repair_title,
+)
+from ._repairs_layout import repair_two_responses
 from ._rules_counts import Rule, all_spans
 
 _I = re.IGNORECASE
 
 
-def _phrase_rule(name: str, family: Family, check: Callable[[str], Check], pattern: str) -> Rule:
+def _phrase_rule(
+    name: str, family: Family, check: Callable[[str], Check], pattern: str, repair: Repair
+) -> Rule:
     """A rule for a requirement without parameters; it accounts for every match of `pattern`."""
 
     def rule(text: str) -> Found | None:
         spans = all_spans(pattern, text)
-        return Found(name, family, check, spans) if spans else None
+        return Found(name, family, check, spans, repair) if spans else None
 
     return rule
 
@@ -66,7 +86,8 @@ def _two_responses(text: str) -> Found | None:
     if not (two and separator):
         return None
     spans = (two.span(), separator.span())
-    return Found("two_responses", "combination.two_responses", check_two_responses, spans)
+    repair = Repair.of(repair_two_responses, "two_responses")
+    return Found("two_responses", "combination.two_responses", check_two_responses, spans, repair)
 
 
 def _title(text: str) -> Found | None:
@@ -83,7 +104,8 @@ def _title(text: str) -> Found | None:
     )
     if not (title and brackets):
         return None
-    return Found("title", "format.title", check_title, (title.span(), brackets.span()))
+    spans = (title.span(), brackets.span())
+    return Found("title", "format.title", check_title, spans, Repair.of(repair_title, "title"))
 
 
 def _postscript(text: str) -> Found | None:
@@ -104,8 +126,10 @@ def _postscript(text: str) -> Found | None:
         marker = "P.P.S"
     else:
         marker = marker.upper()
+    name = f"postscript_{slug(marker)}"
     check = partial(check_postscript, marker=marker)
-    return Found(f"postscript_{slug(marker)}", "content.postscript", check, (match.span(),))
+    repair = Repair.of(repair_postscript, name, marker=marker)
+    return Found(name, "content.postscript", check, (match.span(),), repair)
 
 
 def _letter_frequency(text: str) -> Found | None:
@@ -149,7 +173,8 @@ def _keyword_frequency(text: str) -> Found | None:
     count = times(match)
     check = partial(check_keyword_frequency, keyword=keyword, **count.bounds)
     name = count.name(f"keyword_{slug(keyword)}")
-    return Found(name, "keywords.frequency", check, (count.span,))
+    repair = Repair.of(repair_keyword_frequency, name, keyword=keyword, **count.bounds)
+    return Found(name, "keywords.frequency", check, (count.span,), repair)
 
 
 _CASE_LEAD = r"(?:(?:entirely|only|completely|all)\s+in\s+|in\s+(?:all\s+)?|all\s+)"
@@ -167,10 +192,22 @@ _UPPER = (
 )
 
 
-_lowercase = _phrase_rule("all_lowercase", "case.lowercase", check_lowercase, _LOWER)
+_lowercase = _phrase_rule(
+    "all_lowercase",
+    "case.lowercase",
+    check_lowercase,
+    _LOWER,
+    Repair.of(repair_lowercase, "all_lowercase"),
+)
 
 
-_uppercase = _phrase_rule("all_uppercase", "case.uppercase", check_uppercase, _UPPER)
+_uppercase = _phrase_rule(
+    "all_uppercase",
+    "case.uppercase",
+    check_uppercase,
+    _UPPER,
+    Repair.of(repair_uppercase, "all_uppercase"),
+)
 
 
 _COMMAS = (
@@ -182,7 +219,13 @@ _COMMAS = (
 )
 
 
-_no_commas = _phrase_rule("no_commas", "punctuation.no_commas", check_no_commas, _COMMAS)
+_no_commas = _phrase_rule(
+    "no_commas",
+    "punctuation.no_commas",
+    check_no_commas,
+    _COMMAS,
+    Repair.of(repair_no_commas, "no_commas"),
+)
 
 
 _QUOTES = r"double\s+(?:quotes|quotation\s+marks|quotation|quote\s+marks)"
@@ -194,7 +237,9 @@ _QUOTATION = (
 )
 
 
-_quotation = _phrase_rule("quoted", "startend.quotation", check_quoted, _QUOTATION)
+_quotation = _phrase_rule(
+    "quoted", "startend.quotation", check_quoted, _QUOTATION, Repair.of(repair_quoted, "quoted")
+)
 
 
 def _json(text: str) -> Found | None:
@@ -205,7 +250,11 @@ def _json(text: str) -> Found | None:
         r"(?:\s+(?:format(?:ted)?|object|only|document|output))?(?:\s+format)?",
         text,
     )
-    return Found("json", "format.json", check_json, spans) if spans else None
+    return (
+        Found("json", "format.json", check_json, spans, Repair.of(repair_json, "json"))
+        if spans
+        else None
+    )
 
 
 _ANSWER = (
@@ -224,8 +273,10 @@ def _ends_with(text: str) -> Found | None:
     if found is None:
         return None
     phrase, span = found
+    name = f"ends_with_{slug(phrase)}"
     check = partial(check_ends_with, phrase=phrase)
-    return Found(f"ends_with_{slug(phrase)}", "startend.ends_with", check, (span,))
+    repair = Repair.of(repair_ends_with, name, phrase=phrase)
+    return Found(name, "startend.ends_with", check, (span,), repair)
 
 
 def _starts_with(text: str) -> Found | None:
@@ -233,8 +284,10 @@ def _starts_with(text: str) -> Found | None:
     if found is None:
         return None
     phrase, span = found
+    name = f"starts_with_{slug(phrase)}"
     check = partial(check_starts_with, phrase=phrase)
-    return Found(f"starts_with_{slug(phrase)}", "startend.starts_with", check, (span,))
+    repair = Repair.of(repair_starts_with, name, phrase=phrase)
+    return Found(name, "startend.starts_with", check, (span,), repair)
 
 
 def _lead_and_phrase(verb: str, text: str) -> tuple[str, Span] | None:
@@ -268,7 +321,8 @@ def _forbidden(text: str) -> Found | None:
         return None
     check = partial(check_forbidden_words, words=words)
     name = "forbid_words_" + slug("_".join(words))
-    return Found(name, "keywords.forbidden", check, ((lead.start(), end),))
+    repair = Repair.of(repair_forbidden_words, name, words=words)
+    return Found(name, "keywords.forbidden", check, ((lead.start(), end),), repair)
 
 
 def _include(text: str) -> Found | None:
@@ -287,7 +341,9 @@ def _include(text: str) -> Found | None:
         if words:
             check = partial(check_keywords, keywords=words)
             name = "include_keywords_" + slug("_".join(words))
-            return Found(name, "keywords.include", check, ((found_lead.start(), end),))
+            repair = Repair.of(repair_keywords, name, keywords=words)
+            span = (found_lead.start(), end)
+            return Found(name, "keywords.include", check, (span,), repair)
     return None
 
 

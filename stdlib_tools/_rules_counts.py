@@ -21,6 +21,18 @@ from ._lengths import (
     check_sentences,
     check_words,
 )
+from ._repairs import Repair, repair_capital_words
+from ._repairs_layout import (
+    repair_bullets,
+    repair_characters,
+    repair_divider_paragraphs,
+    repair_highlights,
+    repair_paragraphs,
+    repair_placeholders,
+    repair_sections,
+    repair_sentences,
+    repair_words,
+)
 
 _I = re.IGNORECASE
 Rule = Callable[[str], Found | None]
@@ -57,8 +69,10 @@ def highlights(text: str) -> Found | None:
     )
     if count is None:
         return None
+    name = count.name("highlights")
     check = partial(check_highlights, **count.bounds)
-    return Found(count.name("highlights"), "format.highlights", check, (count.span,))
+    repair = Repair.of(repair_highlights, name, **count.bounds)
+    return Found(name, "format.highlights", check, (count.span,), repair)
 
 
 _IN_BRACKETS = (
@@ -72,13 +86,16 @@ def placeholders(text: str) -> Found | None:
     """ "at least 2 placeholders in square brackets"; without a count, at least one."""
     count = find_count(text, _PLACEHOLDER, default="at_least", suffix=_IN_BRACKETS)
     if count is not None:
+        name = count.name("placeholders")
         check = partial(check_placeholders, **count.bounds)
-        return Found(count.name("placeholders"), "content.placeholders", check, (count.span,))
+        repair = Repair.of(repair_placeholders, name, **count.bounds)
+        return Found(name, "content.placeholders", check, (count.span,), repair)
     bare = re.search(rf"{_PLACEHOLDER}{_IN_BRACKETS}", text, _I)
     if not bare or "bracket" not in bare.group(0).lower():
         return None
     check = partial(check_placeholders, at_least=1)
-    return Found("min_placeholders_1", "content.placeholders", check, (bare.span(),))
+    repair = Repair.of(repair_placeholders, "min_placeholders_1", at_least=1)
+    return Found("min_placeholders_1", "content.placeholders", check, (bare.span(),), repair)
 
 
 # Case-sensitive: "SECTION X", "Part N", or an example such as "Section 1".
@@ -95,9 +112,11 @@ def sections(text: str) -> Found | None:
     if count is None or marker is None:
         return None
     word = marker.group("marker") or marker.group("known")
+    name = count.name("sections")
     check = partial(check_sections, marker=word, **count.bounds)
+    repair = Repair.of(repair_sections, name, marker=word, **count.bounds)
     spans = (count.span, marker.span())
-    return Found(count.name("sections"), "length.sections", check, spans)
+    return Found(name, "length.sections", check, spans, repair)
 
 
 _BULLET = (
@@ -111,9 +130,11 @@ def bullets(text: str) -> Found | None:
     count = find_count(text, _BULLET)
     if count is None:
         return None
+    name = count.name("bullets")
     check = partial(check_bullets, **count.bounds)
+    repair = Repair.of(repair_bullets, name, **count.bounds)
     spans = (count.span, *all_spans(rf"(?:use\s+)?(?:the\s+)?markdown\s+{_BULLET}", text))
-    return Found(count.name("bullets"), "length.bullets", check, spans)
+    return Found(name, "length.bullets", check, spans, repair)
 
 
 _CAPS = (
@@ -132,8 +153,10 @@ def capital_words(text: str) -> Found | None:
         if not match:
             return None
         count = times(match)
+    name = count.name("capital_words")
     check = partial(check_capital_words, **count.bounds)
-    return Found(count.name("capital_words"), "case.capital_words", check, (count.span,))
+    repair = Repair.of(repair_capital_words, name, **count.bounds)
+    return Found(name, "case.capital_words", check, (count.span,), repair)
 
 
 _SEPARATED = (
@@ -158,25 +181,36 @@ def paragraphs(text: str) -> Found | None:
         check = partial(check_divider_paragraphs, **count.bounds)
         spans = (count.span, *all_spans(_BY_DIVIDER, text))
         name = count.name("divider_paragraphs")
-        return Found(name, "length.divider_paragraphs", check, spans)
+        repair = Repair.of(repair_divider_paragraphs, name, **count.bounds)
+        return Found(name, "length.divider_paragraphs", check, spans, repair)
+    name = count.name("paragraphs")
     check = partial(check_paragraphs, **count.bounds)
+    repair = Repair.of(repair_paragraphs, name, **count.bounds)
     spans = (count.span, *all_spans(_BY_BLANK_LINE, text))
-    return Found(count.name("paragraphs"), "length.paragraphs", check, spans)
+    return Found(name, "length.paragraphs", check, spans, repair)
 
 
-def _count_rule(unit: str, what: str, family: Family, validator: Counter) -> Rule:
-    """A rule for "<relation> <number> <unit>" checked by `validator`."""
+def _count_rule(
+    unit: str, what: str, family: Family, validator: Counter, repairer: Callable[..., str]
+) -> Rule:
+    """A rule for "<relation> <number> <unit>" checked by `validator`, fixed by `repairer`."""
 
     def rule(text: str) -> Found | None:
         count = find_count(text, unit)
         if count is None:
             return None
+        name = count.name(what)
         check = partial(validator, **count.bounds)
-        return Found(count.name(what), family, check, (count.span,))
+        repair = Repair.of(repairer, name, **count.bounds)
+        return Found(name, family, check, (count.span,), repair)
 
     return rule
 
 
-words = _count_rule(r"words?", "words", "length.words", check_words)
-sentences = _count_rule(r"sentences?", "sentences", "length.sentences", check_sentences)
-characters = _count_rule(r"char(?:acter)?s?", "characters", "length.characters", check_characters)
+words = _count_rule(r"words?", "words", "length.words", check_words, repair_words)
+sentences = _count_rule(
+    r"sentences?", "sentences", "length.sentences", check_sentences, repair_sentences
+)
+characters = _count_rule(
+    r"char(?:acter)?s?", "characters", "length.characters", check_characters, repair_characters
+)

@@ -40,6 +40,7 @@ def test_readme_plan_blocks_pass_the_sandbox_policy(block):
     assert codeplan.api_reference()  # the reference the planner reads lists them
 
 
+@pytest.mark.timeout(600)  # the embedded model on a busy 2-core machine
 def test_quick_start_runs_the_main_job_on_the_embedded_model():
     first, second = re.search(r"```bash\n(.*?)\n(.*?)\n```", README).groups()
     assert second == "python -m pytest"

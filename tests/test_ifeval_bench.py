@@ -21,7 +21,8 @@ from bench.ifeval.requirements import (
 )
 from bench.ifeval.run import parser, run_benchmark
 
-JUDGED = {"language:response_language", "detectable_format:constrained_response"}
+JUDGED = {"language:response_language"}
+UNREPAIRED = {"language:response_language", "keywords:letter_frequency"}
 
 
 def _prompt(iid: str, kwargs: dict[str, Any], key: int = 1) -> Prompt:
@@ -40,6 +41,7 @@ def test_every_instruction_of_the_data_gets_a_check_or_a_description() -> None:
             assert requirement.name == requirement_name(position, iid)
             assert requirement.description.strip()
             assert (requirement.check is None) == (iid in JUDGED), iid
+            assert (requirement.repair is None) == (iid in UNREPAIRED), iid
             if requirement.check is not None:
                 passed, reason = requirement.check("A short reply.")
                 assert isinstance(passed, bool) and reason
@@ -80,6 +82,12 @@ CRAFTED = [
         "no such letter",
     ),
     ("detectable_content:number_placeholders", {"num_placeholders": 1}, "At [place].", "Nowhere."),
+    (
+        "detectable_format:constrained_response",
+        {},
+        "Probably. My answer is maybe.",
+        "My answer is Maybe.",
+    ),
 ]
 
 

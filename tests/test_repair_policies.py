@@ -255,9 +255,7 @@ def test_outcomes_follow_the_lineage_back_to_the_first_text_that_met_it():
 def test_plans_can_call_repair_and_fix_themselves():
     script = Script(["LOUD"])
     plan = "d = generate(TASK)\nr = repair(d)\nresult = [d, r, fix(d)]\n"
-    result = codeplan.execute(
-        plan, "Write.", model=script.model, requirements=[LOWER], cache=False
-    )
+    result = codeplan.execute(plan, "Write.", model=script.model, requirements=[LOWER], cache=False)
     assert result.status == "ok", result.error
     assert result.output == ["LOUD", "loud", "loud"]
     assert script.fixes == 0

@@ -67,6 +67,13 @@ PUBLIC = {
     "find_bullets", "find_capital_words", "find_highlights", "find_placeholders", "find_titles",
     "parse_requirement", "split_divider_paragraphs", "split_paragraphs", "split_sections",
     "split_sentences", "split_words", "text_stats",
+    "Repair", "repair_bullets", "repair_capital_words", "repair_characters",
+    "repair_divider_paragraphs", "repair_ends_with", "repair_forbidden_words",
+    "repair_highlights", "repair_json", "repair_keyword_frequency", "repair_keywords",
+    "repair_lowercase", "repair_no_commas", "repair_paragraphs", "repair_placeholders",
+    "repair_postscript", "repair_quoted", "repair_repeats_request", "repair_sections",
+    "repair_sentences", "repair_starts_with", "repair_title", "repair_two_responses",
+    "repair_uppercase", "repair_words",
 }  # fmt: skip
 
 

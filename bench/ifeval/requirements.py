@@ -1,21 +1,24 @@
 """IFEval instructions as codeplan Requirements, checked by codeplan's own stdlib validators.
 
 Each instruction of a prompt (by position: a prompt may repeat an id) becomes one
-`codeplan.Requirement` with a plain-English `description` and, where `stdlib_tools` has a
-validator for it, a `check`. The official verifiers are never used here: they only score.
-Instructions no stdlib validator covers (the response's language, the constrained
-"My answer is yes." answers) get a description only, which codeplan's judge model grades.
+`codeplan.Requirement` with a plain-English `description`, a `check` where code can decide
+(a `stdlib_tools` validator, or `check_constrained` below), and a `repair` where code can
+fix a failing text (a `stdlib_tools.Repair`). The official verifiers are never used here:
+they only score. The response's language gets a description only, which codeplan's judge
+model grades; it and the letter frequency have no repair.
 
 >>> from bench.ifeval.data import load_prompts
 >>> prompt = next(p for p in load_prompts() if p.instruction_id_list == ("punctuation:no_comma",))
 >>> [r.description for r in requirements_for(prompt)]
 ['Do not use any commas in the response.']
->>> requirements_for(prompt)[0].check("no commas, sorry")[0]
-False
+>>> (requirement,) = requirements_for(prompt)
+>>> requirement.check("no commas, sorry")[0], requirement.repair("no commas, sorry")
+(False, 'no commas sorry')
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +27,8 @@ import stdlib_tools as st
 from bench.ifeval.data import Prompt
 
 CheckFn = Callable[[str], tuple[bool, str]]
-Built = tuple[str, CheckFn | None]  # (description, check or None for a judged requirement)
+Built = tuple[str, CheckFn | None, st.Repair | None]
+"""(description, check or None for a judged requirement, repair or None)."""
 
 _LANGUAGES = {
     "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian",
@@ -49,7 +53,11 @@ def _relation(relation: str, n: int) -> tuple[dict[str, int], str]:
 
 def _words(k: dict[str, Any]) -> Built:
     bounds, said = _relation(k["relation"], k["num_words"])
-    return f"The response must contain {said} words.", lambda t: st.check_words(t, **bounds)
+    return (
+        f"The response must contain {said} words.",
+        lambda t: st.check_words(t, **bounds),
+        st.Repair.of(st.repair_words, "number_words", **bounds),
+    )
 
 
 def _sentences(k: dict[str, Any]) -> Built:
@@ -57,6 +65,7 @@ def _sentences(k: dict[str, Any]) -> Built:
     return (
         f"The response must contain {said} sentences.",
         lambda t: st.check_sentences(t, **bounds),
+        st.Repair.of(st.repair_sentences, "number_sentences", **bounds),
     )
 
 
@@ -66,6 +75,7 @@ def _keyword_frequency(k: dict[str, Any]) -> Built:
     return (
         f"The word {word!r} must appear {said} times.",
         lambda t: st.check_keyword_frequency(t, word, **bounds),
+        st.Repair.of(st.repair_keyword_frequency, "keyword_frequency", keyword=word, **bounds),
     )
 
 
@@ -74,7 +84,7 @@ def _letter_frequency(k: dict[str, Any]) -> Built:
     letter = k["letter"]
     description = f"The letter {letter!r} must appear {said} times."
     if letter.isalpha():
-        return description, lambda t: st.check_letter_frequency(t, letter, **bounds)
+        return description, lambda t: st.check_letter_frequency(t, letter, **bounds), None
 
     def check(text: str) -> tuple[bool, str]:
         # IFEval also asks for symbols such as '#', which the stdlib validator refuses.
@@ -83,7 +93,7 @@ def _letter_frequency(k: dict[str, Any]) -> Built:
         passed = count < limit if "less_than" in bounds else count >= limit
         return passed, f"{letter!r} appears {count} times; {said} required"
 
-    return description.replace("letter", "character", 1), check
+    return description.replace("letter", "character", 1), check, None
 
 
 def _capital_words(k: dict[str, Any]) -> Built:
@@ -91,6 +101,7 @@ def _capital_words(k: dict[str, Any]) -> Built:
     return (
         f"Words in all capital letters must appear {said} times.",
         lambda t: st.check_capital_words(t, **bounds),
+        st.Repair.of(st.repair_capital_words, "capital_words", **bounds),
     )
 
 
@@ -99,6 +110,7 @@ def _keywords(k: dict[str, Any]) -> Built:
     return (
         f"Include the keywords {', '.join(repr(w) for w in words)}.",
         lambda t: st.check_keywords(t, words),
+        st.Repair.of(st.repair_keywords, "keywords", keywords=words),
     )
 
 
@@ -107,6 +119,7 @@ def _forbidden(k: dict[str, Any]) -> Built:
     return (
         f"Do not include the words {', '.join(repr(w) for w in words)}.",
         lambda t: st.check_forbidden_words(t, words),
+        st.Repair.of(st.repair_forbidden_words, "forbidden_words", words=words),
     )
 
 
@@ -115,6 +128,7 @@ def _placeholders(k: dict[str, Any]) -> Built:
     return (
         f"Include at least {n} placeholders in square brackets, such as [address].",
         lambda t: st.check_placeholders(t, at_least=n),
+        st.Repair.of(st.repair_placeholders, "placeholders", at_least=n),
     )
 
 
@@ -123,6 +137,7 @@ def _postscript(k: dict[str, Any]) -> Built:
     return (
         f"End the response with a postscript starting with {marker}",
         lambda t: st.check_postscript(t, marker=marker),
+        st.Repair.of(st.repair_postscript, "postscript", marker=marker),
     )
 
 
@@ -131,6 +146,7 @@ def _highlights(k: dict[str, Any]) -> Built:
     return (
         f"Highlight at least {n} sections with markdown, i.e. *highlighted section*.",
         lambda t: st.check_highlights(t, at_least=n),
+        st.Repair.of(st.repair_highlights, "highlights", at_least=n),
     )
 
 
@@ -139,6 +155,7 @@ def _sections(k: dict[str, Any]) -> Built:
     return (
         f"The response must have {n} sections, each starting with a line '{marker} X'.",
         lambda t: st.check_sections(t, marker=marker, at_least=n),
+        st.Repair.of(st.repair_sections, "sections", marker=marker, at_least=n),
     )
 
 
@@ -147,6 +164,7 @@ def _bullets(k: dict[str, Any]) -> Built:
     return (
         f"The response must contain exactly {n} markdown bullet points such as '* point'.",
         lambda t: st.check_bullets(t, exactly=n),
+        st.Repair.of(st.repair_bullets, "bullets", exactly=n),
     )
 
 
@@ -155,6 +173,7 @@ def _divider_paragraphs(k: dict[str, Any]) -> Built:
     return (
         f"The response must have exactly {n} paragraphs, separated by the markdown divider ***.",
         lambda t: st.check_divider_paragraphs(t, exactly=n),
+        st.Repair.of(st.repair_divider_paragraphs, "divider_paragraphs", exactly=n),
     )
 
 
@@ -171,10 +190,26 @@ def _nth_paragraph(k: dict[str, Any]) -> Built:
             return False, f"paragraph {nth} starts with {start!r}; it must start with {first!r}"
         return True, f"ok: {n} paragraphs, paragraph {nth} starts with {first!r}"
 
+    def repair(text: str) -> str:
+        """`n` paragraphs joined by exactly one blank line, the `nth` led by `first`."""
+        if check(text)[0]:
+            return text
+        paragraphs = st.split_paragraphs(st.repair_paragraphs(text, exactly=n))
+        if len(paragraphs) != n:
+            return text
+        target = paragraphs[nth - 1]
+        words = st.split_words(target)
+        if not words or words[0].lower() != first.lower():
+            lead = first.capitalize() if target[:1].isupper() else first
+            paragraphs[nth - 1] = f"{lead} {target}"
+        repaired = "\n\n".join(paragraphs)
+        return repaired if check(repaired)[0] else text
+
     return (
         f"The response must have exactly {n} paragraphs separated by blank lines, and "
         f"paragraph {nth} must start with the word {first!r}.",
         check,
+        st.Repair(f"paragraph_{nth}_starts_with_{first}", 1, repair),
     )
 
 
@@ -183,6 +218,7 @@ def _end(k: dict[str, Any]) -> Built:
     return (
         f"Finish the response with the exact phrase {phrase!r}; no other words may follow it.",
         lambda t: st.check_ends_with(t, phrase),
+        st.Repair.of(st.repair_ends_with, "end_phrase", phrase=phrase),
     )
 
 
@@ -191,41 +227,101 @@ def _repeat(k: dict[str, Any]) -> Built:
     return (
         f"First repeat the request word for word without change: {request!r}; then answer it.",
         lambda t: st.check_repeats_request(t, request),
+        st.Repair.of(st.repair_repeats_request, "repeat_prompt", request=request),
     )
 
 
 def _language(k: dict[str, Any]) -> Built:
     code = k["language"]
     name = _LANGUAGES.get(code, f"the language with code {code!r}")
-    return f"The entire response must be in {name}; no other language is allowed.", None
+    return f"The entire response must be in {name}; no other language is allowed.", None, None
 
 
-def _fixed(description: str, check: CheckFn | None) -> Callable[[dict[str, Any]], Built]:
-    return lambda _: (description, check)
+def check_constrained(text: str) -> tuple[bool, str]:
+    """The text contains one of IFEval's options, exactly (case and final period included).
+
+    As the official checker decides: a substring test on the stripped text.
+
+    >>> check_constrained("I think not. My answer is no.")
+    (True, "ok: contains 'My answer is no.'")
+    >>> check_constrained("My answer is No.")[0]
+    False
+    """
+    stripped = text.strip()
+    for option in _CONSTRAINED:
+        if option in stripped:
+            return True, f"ok: contains {option!r}"
+    options = ", ".join(repr(option) for option in _CONSTRAINED)
+    return False, f"contains none of {options} — include one of them exactly as written"
+
+
+_YES = frozenset(["yes", "yeah", "yep", "correct", "true", "definitely", "absolutely",
+                  "certainly", "indeed"])  # fmt: skip
+_NO = frozenset(["no", "nope", "not", "false", "incorrect", "never", "cannot", "can't",
+                 "isn't", "aren't", "wasn't", "doesn't", "don't", "won't", "couldn't",
+                 "wouldn't"])  # fmt: skip
+_SAID = re.compile(r"\bmy\s+answer\s+is\s+(yes|no|maybe)\b[.!]?", re.IGNORECASE)
+
+
+def repair_constrained(text: str) -> str:
+    """The text with the option its stance takes: a near miss ("my answer is Yes") is
+    corrected; otherwise the first yes or no word among the first 30 words decides which
+    option is appended (none: "My answer is maybe.").
+
+    >>> repair_constrained("No, the moon landing was real.")
+    'No, the moon landing was real.\\n\\nMy answer is no.'
+    >>> repair_constrained("my answer is YES! It is bigger.")
+    'My answer is yes. It is bigger.'
+    """
+    if check_constrained(text)[0]:
+        return text
+    said = _SAID.search(text)
+    if said:
+        return f"{text[: said.start()]}My answer is {said.group(1).lower()}.{text[said.end() :]}"
+    stance = "maybe"
+    for word in re.findall(r"[\w'’]+", text.lower().replace("’", "'"))[:30]:
+        if word in _YES or word in _NO:
+            stance = "yes" if word in _YES else "no"
+            break
+    option = f"My answer is {stance}."
+    return f"{text.rstrip()}\n\n{option}" if text.strip() else option
+
+
+def _fixed(
+    description: str, check: CheckFn | None, repair: st.Repair | None
+) -> Callable[[dict[str, Any]], Built]:
+    return lambda _: (description, check, repair)
 
 
 BUILDERS: dict[str, Callable[[dict[str, Any]], Built]] = {
     "change_case:capital_word_frequency": _capital_words,
     "change_case:english_capital": _fixed(
-        "The entire response must be in English and in capital letters only.", st.check_uppercase
+        "The entire response must be in English and in capital letters only.",
+        st.check_uppercase,
+        st.Repair.of(st.repair_uppercase, "english_capital"),
     ),
     "change_case:english_lowercase": _fixed(
         "The entire response must be in English and in lowercase letters only; no capitals.",
         st.check_lowercase,
+        st.Repair.of(st.repair_lowercase, "english_lowercase"),
     ),
     "combination:repeat_prompt": _repeat,
     "combination:two_responses": _fixed(
         "Give two different responses, separated by six asterisks: ******.",
         st.check_two_responses,
+        st.Repair.of(st.repair_two_responses, "two_responses"),
     ),
     "detectable_content:number_placeholders": _placeholders,
     "detectable_content:postscript": _postscript,
     "detectable_format:constrained_response": _fixed(
         "Answer with one of the following options: " + ", ".join(repr(o) for o in _CONSTRAINED),
-        None,
+        check_constrained,
+        st.Repair("constrained_response", 1, repair_constrained),
     ),
     "detectable_format:json_format": _fixed(
-        "The entire output must be wrapped in JSON format.", st.check_json
+        "The entire output must be wrapped in JSON format.",
+        st.check_json,
+        st.Repair.of(st.repair_json, "json_format"),
     ),
     "detectable_format:multiple_sections": _sections,
     "detectable_format:number_bullet_lists": _bullets,
@@ -233,6 +329,7 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], Built]] = {
     "detectable_format:title": _fixed(
         "Include a title wrapped in double angular brackets, such as <<poem of joy>>.",
         st.check_title,
+        st.Repair.of(st.repair_title, "title"),
     ),
     "keywords:existence": _keywords,
     "keywords:forbidden_words": _forbidden,
@@ -243,10 +340,16 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], Built]] = {
     "length_constraints:number_paragraphs": _divider_paragraphs,
     "length_constraints:number_sentences": _sentences,
     "length_constraints:number_words": _words,
-    "punctuation:no_comma": _fixed("Do not use any commas in the response.", st.check_no_commas),
+    "punctuation:no_comma": _fixed(
+        "Do not use any commas in the response.",
+        st.check_no_commas,
+        st.Repair.of(st.repair_no_commas, "no_comma"),
+    ),
     "startend:end_checker": _end,
     "startend:quotation": _fixed(
-        "Wrap the entire response with double quotation marks.", st.check_quoted
+        "Wrap the entire response with double quotation marks.",
+        st.check_quoted,
+        st.Repair.of(st.repair_quoted, "quotation"),
     ),
 }
 
@@ -270,12 +373,12 @@ def requirements_for(prompt: Prompt) -> list[codeplan.Requirement]:
         if builder is None:
             description: str = f"Follow the instruction {iid!r} stated in the prompt."
             check: CheckFn | None = None
+            repair: st.Repair | None = None
         else:
-            description, check = builder(present)
+            description, check, repair = builder(present)
+        name = requirement_name(position, iid)
         out.append(
-            codeplan.Requirement(
-                name=requirement_name(position, iid), description=description, check=check
-            )
+            codeplan.Requirement(name=name, description=description, check=check, repair=repair)
         )
     return out
 

@@ -276,3 +276,18 @@ def test_stop_early_with_parallel_calls_keeps_every_draft_that_arrived():
     result = solve(script, [LOWER], max_concurrency=8)
     assert result.passed and script.fixes == 0
     assert result.output == "shouted draft"
+
+
+def test_the_planner_sees_each_requirements_policy_and_repair():
+    from codeplan import _planner
+
+    requirements = [
+        as_requirement("all lowercase"),
+        Requirement(name="polite", description="says please", on_fail="drop"),
+    ]
+    prompt = _planner.plan_prompt("Write.", requirements, "REFERENCE", {"calls": 5}, "")
+    assert "all_lowercase: all lowercase [code check, free; repairable in code; on_fail=fix]" in (
+        prompt
+    )
+    assert "polite: says please [judged by the model; on_fail=drop]" in prompt
+    assert "repair" in codeplan.api_reference()  # the primitive is in the planner's API

@@ -32,6 +32,7 @@ from ._errors import (
     SandboxViolation,
     UserError,
 )
+from ._estimate import Estimate, estimate
 from ._fake import fake_model
 from ._graph import Edge, Graph, Node
 from ._primitives import Primitive, primitive
@@ -51,13 +52,14 @@ __all__ = [
     "CodeplanError",
     "Context",
     "Edge",
+    "Estimate",
     "Graph",
     "Logged",
     "ModelError",
     "Node",
     "NodeFinished",
-    "OnFail",
     "NodeStarted",
+    "OnFail",
     "PlanError",
     "Primitive",
     "PrimitiveFailed",
@@ -70,6 +72,7 @@ __all__ = [
     "Usage",
     "UserError",
     "api_reference",
+    "estimate",
     "execute",
     "execute_async",
     "fake_model",

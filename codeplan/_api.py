@@ -55,8 +55,11 @@ async def _execute(
     listeners: Iterable[Listener],
     cache: CallCache | Literal[False] | None,
     client: ModelClient | None,
+    estimate: bool = False,
 ) -> Result:
+    from ._foresight import estimate_before
     from ._plan_api import BUILTINS, PRELUDE
+    from ._store import Recorder
 
     if not isinstance(plan, str) or not plan.strip():
         raise UserError("`plan` must be the plan's Python source as a non-empty string.")
@@ -69,6 +72,7 @@ async def _execute(
         )
     if max_concurrency < 1:
         raise UserError(f"max_concurrency must be >= 1 (got {max_concurrency}).")
+    recorder = Recorder()  # what this run measures, for later estimates
     run = Run(
         task=task,
         requirements=[as_requirement(r) for r in requirements],
@@ -80,10 +84,14 @@ async def _execute(
         client=client or ModelClient(cache=_chosen_cache(cache)),
         max_concurrency=max_concurrency,
         limits=limits,
-        listeners=listeners,
+        listeners=[*listeners, recorder],
         pool=_default_pool(),
     )
-    return await run.execute(plan)
+    expected = await estimate_before(plan, run) if estimate else None
+    result = await run.execute(plan)
+    result.estimate = expected
+    recorder.save(model)
+    return result
 
 
 async def execute_async(
@@ -100,6 +108,7 @@ async def execute_async(
     listeners: Iterable[Listener] = (),
     cache: CallCache | Literal[False] | None = None,
     client: ModelClient | None = None,
+    estimate: bool = False,
 ) -> Result:
     """`execute` for async callers, under trio or asyncio.
 
@@ -135,6 +144,7 @@ def execute(
     listeners: Iterable[Listener] = (),
     cache: CallCache | Literal[False] | None = None,
     client: ModelClient | None = None,
+    estimate: bool = False,
 ) -> Result:
     """Run a given plan for `task` and return its Result (never raises for plan failures).
 
@@ -166,5 +176,7 @@ def execute(
         cache: where identical calls (same model, messages, parameters and sample
             index) are answered without paying again; by default a cache shared by
             the runs of this process; `False` for none.
+        estimate: first estimate the run (`codeplan.estimate`, without spending) and
+            attach it as `result.estimate`; `result.estimate_vs_actual()` compares.
     """
     return trio.run(functools.partial(_execute, **dict(locals())))

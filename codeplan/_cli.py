@@ -90,6 +90,7 @@ def exec_command(
     help="Write the executed graph to FILE.mmd, FILE.dot or FILE.json.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Result as JSON.")
+@click.option("--dry-run", is_flag=True, help="Only estimate what the run would do; call no model.")
 def run_command(
     prompt: str,
     requirements: tuple[str, ...],
@@ -103,11 +104,13 @@ def run_command(
     show_plan: bool,
     graph_file: Path | None,
     as_json: bool,
+    dry_run: bool,
 ) -> None:
     """Solve PROMPT under its requirements: plan, run, validate, rewrite.
 
     Exit status: 0 when every requirement passed, 1 error, 2 rejected, 3 budget
-    exhausted, 4 timeout, 5 finished but some requirement failed.
+    exhausted, 4 timeout, 5 finished but some requirement failed. With --dry-run: 0
+    after printing the estimate (2 for bad usage).
     """
     from ._progress import Progress
     from ._solve import run
@@ -118,6 +121,13 @@ def run_command(
         budget = Budget(
             usd=budget_usd, calls=budget_calls, tokens=budget_tokens, seconds=budget_seconds
         )
+        if dry_run:
+            options = {
+                "requirements": requirements, "model": model, "planner_model": planner_model,
+                "budget": budget, "candidates": candidates,
+            }  # fmt: skip
+            _print_dry_run(prompt, options, as_json)
+            return
         with Progress(budget, enabled=not as_json) as progress:
             result = run(
                 prompt, requirements=requirements, model=model, planner_model=planner_model,
@@ -137,6 +147,15 @@ def run_command(
     sys.exit(5 if code == 0 and not result.passed else code)
 
 
+_HOW = {
+    "generated": "as generated",
+    "repaired": "repaired in code",
+    "fixed": "fixed by the model",
+    "plan": "by the plan's code",
+    "unmet": "not met",
+}
+
+
 def _report(result: Any, show_plan: bool) -> None:
     if show_plan:
         for attempt in result.plans:
@@ -146,9 +165,13 @@ def _report(result: Any, show_plan: bool) -> None:
     click.echo(f"status: {result.status}" + (" (requirements not all met)" if unmet else ""))
     if result.error:
         click.echo(f"error: {result.error}")
+    how = {o.name: o.how for o in getattr(result, "outcomes", [])}
     for check in (result.verdict or {}).get("results", []):
         mark = "PASS" if check["passed"] else "FAIL"
-        click.echo(f"  {mark} {check['name']}: {check.get('reason', '')}")
+        met = f" ({_HOW[how[check['name']]]})" if check["passed"] and check["name"] in how else ""
+        click.echo(f"  {mark} {check['name']}{met}: {check.get('reason', '')}")
+    for warning in getattr(result, "warnings", []):
+        click.echo(f"warning: {warning}")
     usage = result.usage
     click.echo(
         f"spent: ${usage.usd:.6f}, {usage.tokens} tokens, {usage.calls} model calls "
@@ -184,3 +207,60 @@ def primitives_command() -> None:
     from ._reference import api_reference
 
     click.echo(api_reference())
+
+
+@main.command("estimate")
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--task", default="", help="The task; the plan reads it as TASK.")
+@click.option("--model", help="A litellm model string (default: the embedded local model).")
+@click.option("-r", "--requirement", "requirements", multiple=True, help="A requirement.")
+@click.option("--budget-usd", type=float, help="Cap on dollars.")
+@click.option("--budget-calls", type=int, help="Cap on model calls.")
+@click.option("--budget-tokens", type=int, help="Cap on tokens.")
+@click.option("--budget-seconds", type=float, help="Cap on wall seconds.")
+@click.option("--candidates", type=int, default=4, show_default=True, help="CANDIDATES.")
+@click.option(
+    "--samples", type=int, default=8, show_default=True, help="Runs at the measured pass rates."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
+def estimate_command(
+    plan_file: Path,
+    task: str,
+    model: str | None,
+    requirements: tuple[str, ...],
+    budget_usd: float | None,
+    budget_calls: int | None,
+    budget_tokens: int | None,
+    budget_seconds: float | None,
+    candidates: int,
+    samples: int,
+    as_json: bool,
+) -> None:
+    """Estimate what running PLAN_FILE would cost and take, without calling a model.
+
+    Prints model calls, tokens, dollars and latency (expected, and the range between every
+    validation failing and every one passing) and the chance that the output meets every
+    requirement. Exit status 0; 2 for bad usage or a plan the sandbox would reject.
+    """
+    from ._estimate import estimate
+
+    try:
+        budget = Budget(
+            usd=budget_usd, calls=budget_calls, tokens=budget_tokens, seconds=budget_seconds
+        )
+        result = estimate(
+            plan_file.read_text(), task, model=model, requirements=requirements, budget=budget,
+            candidates=candidates, samples=samples,
+        )  # fmt: skip
+    except UserError as err:
+        raise click.UsageError(str(err)) from None
+    click.echo(result.model_dump_json(indent=2) if as_json else result.summary())
+
+
+def _print_dry_run(prompt: str, options: dict[str, Any], as_json: bool) -> None:
+    import trio
+
+    from ._foresight import dry_run
+
+    estimated = trio.run(dry_run, prompt, options)
+    click.echo(estimated.model_dump_json(indent=2) if as_json else estimated.summary())

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import pydantic
 
+from ._estimate import Estimate, Row
 from ._graph import Graph, Node
 from ._repair import RequirementOutcome
 
@@ -46,10 +47,15 @@ class Attempt(pydantic.BaseModel):
     outcomes: list[RequirementOutcome] = pydantic.Field(default_factory=list)
     graph: Graph = pydantic.Field(default_factory=Graph)
     usage: RunUsage = pydantic.Field(default_factory=RunUsage)
+    estimate: Estimate | None = None  # made before the attempt ran
 
     @property
     def passed(self) -> bool:
         return self.status == "ok" and bool(self.verdict and self.verdict.get("passed"))
+
+    def estimate_vs_actual(self) -> list[Row]:
+        """Rows of (measure, expected, low, high, actual): the estimate against this attempt."""
+        return _compare(self.estimate, self.usage)
 
 
 class Result(pydantic.BaseModel):
@@ -70,6 +76,8 @@ class Result(pydantic.BaseModel):
             how: as generated, repaired in code, fixed by the model, or not at all.
         warnings: missed requirements whose on_fail is "warn" (accepted anyway).
         plans: from `codeplan.run`: every plan attempt (source, status, graph, usage).
+        estimate: what the run was estimated to cost before it ran (`codeplan.run`: the
+            chosen attempt's; `codeplan.execute(..., estimate=True)`), or None.
     """
 
     status: Status
@@ -85,6 +93,15 @@ class Result(pydantic.BaseModel):
     outcomes: list[RequirementOutcome] = pydantic.Field(default_factory=list)
     warnings: list[str] = pydantic.Field(default_factory=list)
     plans: list[Attempt] = pydantic.Field(default_factory=list)
+    estimate: Estimate | None = None
+
+    def estimate_vs_actual(self) -> list[Row]:
+        """Rows of (measure, expected, low, high, actual) for calls, prompt and completion
+        tokens, tokens, usd and latency (actual: wall seconds). From `codeplan.run`, the
+        actual figures are the estimated attempt's own, without planning or other attempts.
+        """
+        attempt = next((a for a in self.plans if a.estimate == self.estimate), None)
+        return _compare(self.estimate, attempt.usage if attempt else self.usage)
 
     @property
     def passed(self) -> bool:
@@ -99,3 +116,14 @@ class Result(pydantic.BaseModel):
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+def _compare(estimate: Estimate | None, usage: RunUsage) -> list[Row]:
+    if estimate is None:
+        from ._errors import UserError
+
+        raise UserError(
+            "This result has no estimate: pass estimate=True to codeplan.execute "
+            "(codeplan.run estimates every attempt before running it)."
+        )
+    return estimate.against(usage)

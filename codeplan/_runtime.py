@@ -44,6 +44,7 @@ class NodeStarted:
 @dataclass(frozen=True)
 class NodeFinished:
     node: Node
+    value: Any = None  # what the call returned; None when it failed
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Spent:
     primitive: str
     spent: Usage
     remaining: dict[str, float | None]
+    reply: ModelReply | None = None  # the model call that was just accounted for
+    max_tokens: int | None = None  # the most completion tokens that call allowed
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class Context:
                 run.client, self.ledger, self.node.primitive, model, messages,
                 max_tokens=max_tokens, temperature=temperature, sample=sample,
             )  # fmt: skip
-        run.account(self.node, reply)
+        run.account(self.node, reply, max_tokens=max_tokens)
         return reply.text
 
 
@@ -243,7 +246,7 @@ class Run:
                 log.exception("listener %r failed and was detached", listener)
                 self.listeners.remove(listener)
 
-    def account(self, node: Node, reply: Any) -> None:
+    def account(self, node: Node, reply: Any, *, max_tokens: int | None = None) -> None:
         if reply.cached:
             self.usage.cached_calls += 1
             node.cached = True
@@ -255,7 +258,8 @@ class Run:
             self.usage.usd += reply.usd
             self.usage.prompt_tokens += reply.prompt_tokens
             self.usage.completion_tokens += reply.completion_tokens
-        self.emit(Spent(node.primitive, self.ledger.spent, self.ledger.remaining()))
+        spent, left = self.ledger.spent, self.ledger.remaining()
+        self.emit(Spent(node.primitive, spent, left, reply, max_tokens))
 
     # --- the run -------------------------------------------------------------------
 
@@ -403,7 +407,7 @@ class Run:
                 node.id, at=self.now(), status=status, tokens=node.tokens, usd=node.usd,
                 calls=node.calls, cached=node.cached, error=error,
             )  # fmt: skip
-            self.emit(NodeFinished(node))
+            self.emit(NodeFinished(node, slot.value if status == "ok" else None))
         if call.id in self._waiting:
             self._waiting.discard(call.id)
             await self._answer(call.id, proc)

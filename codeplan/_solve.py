@@ -17,12 +17,14 @@ from ._api import _chosen_cache, _default_pool, in_any_loop
 from ._budget import Budget, Ledger
 from ._cache import CallCache
 from ._errors import BudgetExceeded, ModelError, UserError
+from ._foresight import Foresight
 from ._models import ModelClient
 from ._primitives import Primitive, reference, registry
 from ._repair import Lineage, RequirementOutcome, outcomes
 from ._requirements import Requirement, as_requirement
 from ._result import Attempt, Result, RunUsage
 from ._runtime import Listener, Run, budgeted_call
+from ._store import Recorder
 
 CANDIDATES = 4
 
@@ -76,6 +78,7 @@ class Solver:
         self.planning = RunUsage()
         self.attempts: list[Attempt] = []
         self._started = time.monotonic()
+        self.foresight = Foresight(self)  # estimates before running, for attempts and planner
 
     def _run(self, constants: dict[str, Any]) -> Run:
         return Run(
@@ -94,10 +97,13 @@ class Solver:
                 self.listeners.remove(listener)
 
     async def solve(self) -> Result:
+        await self.foresight.weigh_alternatives()
         source, author = await self._first_plan()
         for number in range(1, self.max_rewrites + 2):
             self._emit(AttemptStarted(number, author))
+            expected = await self.foresight.for_attempt(source)
             attempt = await self._attempt(number, author, source)
+            attempt.estimate = expected
             self.attempts.append(attempt)
             if attempt.passed or self.ledger.exhausted or attempt.status == "timeout":
                 break
@@ -109,7 +115,10 @@ class Solver:
                 source, author = await self._rewrite(attempt)
             except (BudgetExceeded, ModelError):
                 break
-        return self._result()
+        result = self._result()
+        chosen = [a.estimate for a in self.attempts if a.graph is result.graph]
+        result.estimate = chosen[0] if chosen else None
+        return result
 
     async def _attempt(self, number: int, author: str, source: str) -> Attempt:
         result = await self._run({"CANDIDATES": self.candidates}).execute(source)
@@ -159,30 +168,14 @@ class Solver:
         )  # fmt: skip
 
     def _estimates(self) -> str:
-        messages = [{"role": "user", "content": self.prompt}]
-        try:
-            _, usd = self.client.estimate(self.model, messages, max_tokens=512)
-            _, judge_usd = self.client.estimate(
-                self.judge_model or self.model, messages, max_tokens=96
-            )
-        except UserError:
-            return "(unknown for this model)"
-        per_call = "1 model call, up to ${:.6f}, about {:.1f} s (default estimate)"
-        return "\n".join(
-            [
-                f"generate, fix, merge: {per_call.format(usd, 0.5 + 512 / 50)}",
-                f"best_of(n): n model calls at once: n x ${usd:.6f}, about {0.5 + 512 / 50:.1f} s",
-                f"validate, judge: per described requirement {per_call.format(judge_usd, 2.4)};"
-                " code checks free",
-                "top, select, budget_left: free",
-            ]
-        )
+        return self.foresight.text()
 
     async def _ask(self, prompt: str, retries: int = 2) -> str:
         """Ask the planner model for a plan; send back problems, up to `retries` times."""
         assert self.planner_model is not None
         names = list(self.primitives)
         message = prompt
+        runnable: str | None = None  # the last plan that was only over the budget
         for _ in range(retries + 1):
             reply = await budgeted_call(
                 self.client, self.ledger, "planner", self.planner_model,
@@ -195,8 +188,13 @@ class Solver:
             source = planner.extract_code(reply.text)
             problems = planner.check(source, names, self.prelude)
             if not problems:
+                runnable = source
+                problems = await self.foresight.over_budget(source)
+            if not problems:
                 return source
             message = planner.fix_prompt(prompt, reply.text, problems)
+        if runnable is not None:
+            return runnable  # over the budget left even so: the budget stops it in time
         raise _Unusable()
 
     # --- the outcome -----------------------------------------------------------------
@@ -283,7 +281,12 @@ async def run_async(prompt: str, **options: Any) -> Result:
 
 
 async def _solve(prompt: str, options: dict[str, Any]) -> Result:
-    return await _solver(prompt, **_defaults(options)).solve()
+    solver = _solver(prompt, **_defaults(options))
+    recorder = Recorder()  # what this run measures, for later estimates
+    solver.listeners.append(recorder)
+    result = await solver.solve()
+    recorder.save(solver.model)
+    return result
 
 
 def _defaults(options: dict[str, Any]) -> dict[str, Any]:

@@ -52,3 +52,19 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_stats_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Runs in module and session fixtures record into the session's own store."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CODEPLAN_STATS", str(tmp_path_factory.mktemp("stats") / "stats.json"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def stats_store(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Runs record what they measured in a store of the test's own, never the user's cache."""
+    path = tmp_path / "stats.json"
+    monkeypatch.setenv("CODEPLAN_STATS", str(path))
+    return path

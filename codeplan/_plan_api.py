@@ -191,25 +191,34 @@ async def fix(
     text = repaired(draft, ctx)
     if text != draft:
         verdict = _recheck(text, verdict, ctx)
-    by_name = {r.name: r for r in ctx.requirements}
+    prompt = fix_prompt(text, verdict, ctx)
+    if prompt is None:
+        return text
+    rewrite = await ctx.complete(prompt, max_tokens=max_tokens, temperature=0.3)
+    ctx.lineage.add(rewrite, "fixed", parent=text)
+    return repaired(rewrite, ctx)
+
+
+def fix_prompt(text: str, verdict: Verdict, ctx: Context) -> str | None:
+    """The prompt asking the model to fix `text`, or None when no missed requirement is
+    for the model to fix (mandatory, with on_fail "fix")."""
+    mandatory = {r.name: r.mandatory for r in ctx.requirements}
     failing = [
         r
         for r in verdict.get("results", [])
-        if not r.get("passed")
+        if isinstance(r, dict)
+        and not r.get("passed")
         and r.get("on_fail", "fix") == "fix"
-        and (r["name"] not in by_name or by_name[r["name"]].mandatory)
+        and mandatory.get(r.get("name", ""), True)
     ]
     if not failing:
-        return text
-    problems = "\n".join(f"- {r['name']}: {r.get('reason', '')}" for r in failing)
-    prompt = (
+        return None
+    problems = "\n".join(f"- {r.get('name')}: {r.get('reason', '')}" for r in failing)
+    return (
         f"TASK: {ctx.task}\n\nDRAFT:\n{text}\n\nThe draft misses these requirements:\n"
         f"{problems}\n\nRewrite the draft so it meets every requirement. Reply with the "
         "new text only."
     )
-    rewrite = await ctx.complete(prompt, max_tokens=max_tokens, temperature=0.3)
-    ctx.lineage.add(rewrite, "fixed", parent=text)
-    return repaired(rewrite, ctx)
 
 
 def _recheck(text: str, verdict: Verdict, ctx: Context) -> Verdict:

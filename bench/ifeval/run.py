@@ -23,7 +23,7 @@ from typing import Any, cast
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench.ifeval import report
+from bench.ifeval import offline_nltk, report
 from bench.ifeval.arms import ARMS, DEFAULT_MODEL, Arm, run_arms
 from bench.ifeval.data import (
     DATA_SHA256,
@@ -83,6 +83,10 @@ def run_benchmark(
         "prompts": len(prompts), "selection": selection, "package": PACKAGE,
         "package_version": PACKAGE_VERSION, "data_sha256": DATA_SHA256,
         "command": command or "python -m bench.ifeval.run",
+        "nltk_substitute_prompts": offline_nltk.affected(p.instruction_id_list for p in prompts),
+        "nltk_substitute_prompts_of_all": offline_nltk.affected(
+            p.instruction_id_list for p in load_prompts()
+        ),
     }  # fmt: skip
     summary = report.summarise(rows, config)
     return summary, report.write(summary, out, name)

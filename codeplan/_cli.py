@@ -147,6 +147,10 @@ def run_command(
     sys.exit(5 if code == 0 and not result.passed else code)
 
 
+def _num(value: float) -> str:
+    return f"{value:.3g}"
+
+
 _HOW = {
     "generated": "as generated",
     "repaired": "repaired in code",
@@ -178,6 +182,15 @@ def _report(result: Any, show_plan: bool) -> None:
         f"({usage.cached_calls} cached), {usage.wall_seconds:.2f} s"
         + (f", {len(result.plans)} plan(s)" if result.plans else "")
     )
+    if getattr(result, "estimate", None) is not None:
+        rows = {row[0]: row for row in result.estimate_vs_actual()}
+        shown = [
+            f"{name} {_num(rows[name][1])} [{_num(rows[name][2])}..{_num(rows[name][3])}]"
+            f" vs {_num(rows[name][4])}"
+            for name in ("calls", "tokens", "latency")
+            if name in rows
+        ]
+        click.echo("estimated before running vs actual: " + ", ".join(shown))
     click.echo("output:")
     out = result.output
     click.echo(out if isinstance(out, str) else json.dumps(out, indent=2))

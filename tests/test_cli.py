@@ -54,3 +54,15 @@ def test_run_usage_errors_exit_2():
     proc = codeplan("run", "x", "--model", "fake/echo", "--graph", "g.png")
     assert proc.returncode == 2
     assert "--graph needs a file ending in" in proc.stderr
+
+
+def test_run_says_how_each_requirement_was_met_and_the_estimate_against_actual():
+    proc = codeplan(
+        "run", "Write a line about tea.", "-r", "all lowercase", "-r", "no commas",
+        "--model", "fake/upper",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PASS all_lowercase (repaired in code)" in proc.stdout
+    assert "PASS no_commas (as generated)" in proc.stdout
+    assert "estimated before running vs actual: calls " in proc.stdout
+    assert proc.stdout.rstrip().endswith("write a line about tea.")

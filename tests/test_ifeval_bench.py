@@ -142,7 +142,9 @@ def test_a_tiny_run_writes_json_markdown_and_plot_for_all_arms(tmp_path: Any) ->
         "tiny_accuracy_vs_tokens.svg",
     }
     data = json.loads(paths["json"].read_text())
-    assert set(data) == {"config", "totals", "ratios", "satisfied", "agreement", "prompts"}
+    assert set(data) == {
+        "config", "totals", "ratios", "satisfied", "median_wall_ratios", "agreement", "prompts",
+    }  # fmt: skip
     assert list(data["totals"]) == list(ARMS)
     for totals in data["totals"].values():
         assert {"prompt_strict", "prompt_loose", "instruction_strict", "instruction_loose",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,6 +68,22 @@ def ratios(arm_totals: dict[str, dict[str, Any]]) -> dict[str, dict[str, float |
     for other, theirs in arm_totals.items():
         if other != "codeplan":
             out[f"codeplan/{other}"] = {k: ratio(mine[k], theirs[k]) for k in ACCURACY + COSTS}
+    return out
+
+
+def median_wall_ratios(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """Per other arm, the median over prompts of codeplan's wall time / that arm's: less
+    swayed than the totals by the few prompts where codeplan spends its whole budget."""
+    out: dict[str, float | None] = {}
+    arms = {a for row in rows for a in row["arms"]} - {"codeplan"}
+    for other in sorted(arms):
+        per_prompt = [
+            ratio(row["arms"]["codeplan"]["wall_seconds"], row["arms"][other]["wall_seconds"])
+            for row in rows
+            if "codeplan" in row["arms"] and other in row["arms"]
+        ]
+        known = [r for r in per_prompt if r is not None]
+        out[f"codeplan/{other}"] = round(statistics.median(known), 4) if known else None
     return out
 
 
@@ -150,6 +167,9 @@ def markdown(summary: dict[str, Any]) -> str:
         for name, values in summary["ratios"].items():
             cells = [_fmt(values[k]) for k in ACCURACY + COSTS]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if summary.get("median_wall_ratios"):
+        medians = ", ".join(f"{k} {_fmt(v)}" for k, v in summary["median_wall_ratios"].items())
+        lines += ["", f"Median over prompts of the wall-time ratio: {medians}."]
     if summary.get("satisfied"):
         met = ", ".join(f"{how} {n}" for how, n in summary["satisfied"].items())
         lines += ["", f"How the codeplan arm's outputs met their requirements: {met}."]
@@ -237,6 +257,7 @@ def summarise(rows: Sequence[dict[str, Any]], config: dict[str, Any]) -> dict[st
         "totals": arm_totals,
         "ratios": ratios(arm_totals),
         "satisfied": satisfied(rows),
+        "median_wall_ratios": median_wall_ratios(rows),
         "agreement": agreement(rows),
         "prompts": list(rows),
     }

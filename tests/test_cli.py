@@ -66,3 +66,14 @@ def test_run_says_how_each_requirement_was_met_and_the_estimate_against_actual()
     assert "PASS no_commas (as generated)" in proc.stdout
     assert "estimated before running vs actual: calls " in proc.stdout
     assert proc.stdout.rstrip().endswith("write a line about tea.")
+
+
+def test_the_example_plan_passes_check_and_estimates_without_a_call(tmp_path):
+    plan = str(ROOT / "examples" / "plans" / "best_of_fix.py")
+    assert codeplan("check", plan).returncode == 0
+    proc = codeplan(
+        "estimate", plan, "--model", "fake/echo", "--task", "Write.", "-r", "at most 9 words",
+        "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["calls"]["low"] >= 4

@@ -169,12 +169,12 @@ def _report(result: Any, show_plan: bool) -> None:
     click.echo(f"status: {result.status}" + (" (requirements not all met)" if unmet else ""))
     if result.error:
         click.echo(f"error: {result.error}")
-    how = {o.name: o.how for o in getattr(result, "outcomes", [])}
+    how = {o.name: o.how for o in result.outcomes}
     for check in (result.verdict or {}).get("results", []):
         mark = "PASS" if check["passed"] else "FAIL"
         met = f" ({_HOW[how[check['name']]]})" if check["passed"] and check["name"] in how else ""
         click.echo(f"  {mark} {check['name']}{met}: {check.get('reason', '')}")
-    for warning in getattr(result, "warnings", []):
+    for warning in result.warnings:
         click.echo(f"warning: {warning}")
     usage = result.usage
     click.echo(
@@ -182,7 +182,7 @@ def _report(result: Any, show_plan: bool) -> None:
         f"({usage.cached_calls} cached), {usage.wall_seconds:.2f} s"
         + (f", {len(result.plans)} plan(s)" if result.plans else "")
     )
-    if getattr(result, "estimate", None) is not None:
+    if result.estimate is not None:
         rows = {row[0]: row for row in result.estimate_vs_actual()}
         shown = [
             f"{name} {_num(rows[name][1])} [{_num(rows[name][2])}..{_num(rows[name][3])}]"

@@ -65,6 +65,12 @@ RunEvent = NodeStarted | NodeFinished | Spent | Logged
 Listener = Callable[[RunEvent], None]
 
 
+def concurrency_for(model: str, max_concurrency: int) -> int:
+    """How many of a run's model calls may be in flight at once: one for the embedded
+    model, which serves one call at a time; `max_concurrency` for any other."""
+    return 1 if model.startswith("embedded/") else max_concurrency
+
+
 class Context:
     """What a primitive gets from the runtime: the task, the models and the budget."""
 
@@ -197,10 +203,8 @@ class Run:
         self.primitives = primitives
         self.prelude = prelude
         self.client = client
-        # The embedded model serves one call at a time: queue here, where waiting does
-        # not count against a call's timeout.
-        embedded = model.startswith("embedded/")
-        self.limiter = trio.CapacityLimiter(1 if embedded else max_concurrency)
+        # Queue here, where waiting does not count against a call's timeout.
+        self.limiter = trio.CapacityLimiter(concurrency_for(model, max_concurrency))
         self.ledger = ledger or Ledger(budget)  # shared by every attempt of a run
         self.lineage = lineage or Lineage()  # where each text came from; shared likewise
         self.extra_constants = dict(constants or {})

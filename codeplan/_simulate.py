@@ -43,7 +43,7 @@ from ._primitives import Primitive
 from ._requirements import Requirement, as_requirement
 from ._requirements import _result as requirement_result
 from ._requirements import verdict as make_verdict
-from ._runtime import Context, Run
+from ._runtime import Context, Run, concurrency_for
 from ._store import Kind, StatsStore, kind_of
 
 __all__ = ["Outcomes", "Scenario", "Setup", "SimulatedClient", "schedule", "simulate"]
@@ -412,9 +412,9 @@ async def simulate(plan: str, setup: Setup, outcomes: Outcomes) -> Scenario:
         caps = budget.model_dump()
         budget = Budget(**{**caps, "calls": SIMULATED_CALLS_CAP})
     client = SimulatedClient(setup.store, setup.cache)
-    capacity = 1 if setup.model.startswith("embedded/") else setup.max_concurrency
+    capacity = concurrency_for(setup.model, setup.max_concurrency)
     token = _OUTCOMES.set(outcomes)
-    _CAPACITY.set(capacity)
+    capacity_token = _CAPACITY.set(capacity)
     try:
         run = Run(
             task=setup.task, requirements=setup.requirements, model=setup.model,
@@ -426,6 +426,7 @@ async def simulate(plan: str, setup: Setup, outcomes: Outcomes) -> Scenario:
         result = await run.execute(plan)
     finally:
         _OUTCOMES.reset(token)
+        _CAPACITY.reset(capacity_token)
     draws = len(outcomes.decided)
     success = 0.0
     if result.status == "ok":
